@@ -1,0 +1,125 @@
+// Command server is the onbehalf backend: a Databricks App that acts on
+// behalf of the signed-in user. Configuration comes from the environment
+// (see the README); with no DATABRICKS_HOST it starts the demo, with an
+// in-process fake workspace and two demo users.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	sdklogger "github.com/databricks/databricks-sdk-go/logger"
+
+	"github.com/onbehalf/onbehalf/impl/auth"
+	"github.com/onbehalf/onbehalf/impl/config"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/impl/observe"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log := observe.NewLogger(stdout, cfg.LogLevel)
+	// The SDK logs through a package variable; this is the one place it is set.
+	sdklogger.DefaultLogger = observe.SDKLogger(log)
+
+	var demo *demoWorkspace
+	demoMode := cfg.Demo()
+	if demoMode {
+		if demo, err = startDemo(); err != nil {
+			return fmt.Errorf("demo workspace: %w", err)
+		}
+		defer demo.Close()
+		cfg.Host, cfg.ClientID, cfg.ClientSecret = demo.URL, demo.ClientID, config.Secret(demo.ClientSecret)
+	}
+
+	retry := databricks.DefaultRetryPolicy()
+	retry.AttemptTimeout = cfg.UpstreamTimeout
+	clients, err := databricks.New(databricks.Options{
+		Host:          cfg.Host,
+		Retry:         retry,
+		InvokeTimeout: cfg.InvokeTimeout,
+		OnRetry: func(ctx context.Context, operation string, attempt int, cause error) {
+			log.WarnContext(ctx, "retrying Databricks call", "operation", operation, "retry_attempt", attempt, "cause", cause.Error())
+		},
+	}, databricks.ServicePrincipal{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal()})
+	if err != nil {
+		return err
+	}
+
+	authCfg := auth.Config{}
+	if cfg.Local {
+		authCfg.LocalUserToken = cfg.UserToken.Reveal()
+		if cfg.SPFallback {
+			authCfg.ServicePrincipalToken = clients.App.Token
+		}
+	}
+	handler, err := httpapi.New(httpapi.Deps{
+		Log:  log,
+		User: clients.User,
+		Auth: auth.New(authCfg, log),
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// An agent invocation may take the whole invocation timeout.
+		WriteTimeout: cfg.InvokeTimeout + 15*time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	log.Info("listening", "addr", addr.String(), "port", addr.Port, "workspace", cfg.Host,
+		"demo", demoMode, "local", cfg.Local, "on_databricks_apps", cfg.OnDatabricksApps())
+	if demo != nil {
+		demo.PrintWelcome(stdout, addr.Port)
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package auth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// jwt builds a JWT-shaped token with the given claims and a fake signature.
+func jwt(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(payload) + "." + enc([]byte("sig"))
+}
+
+func TestTokenScopesReadsScopeAndScpClaims(t *testing.T) {
+	tests := []struct {
+		name   string
+		token  string
+		want   []string
+		wantOK bool
+	}{
+		{"scope string", jwt(t, map[string]any{"scope": "sql iam.current-user:read"}), []string{"iam.current-user:read", "sql"}, true},
+		{"scp array", jwt(t, map[string]any{"scp": []string{"serving.serving-endpoints", "sql"}}), []string{"serving.serving-endpoints", "sql"}, true},
+		{"both merged", jwt(t, map[string]any{"scope": "sql", "scp": []string{"genie"}}), []string{"genie", "sql"}, true},
+		{"no scope claim", jwt(t, map[string]any{"sub": "alice"}), nil, true},
+		{"personal access token", "dapi0123456789abcdef", nil, false},
+		{"two parts", "aaa.bbb", nil, false},
+		{"four parts", "a.b.c.d", nil, false},
+		{"payload not base64", "aaa.!!!.ccc", nil, false},
+		{"payload not JSON", "aaa." + base64.RawURLEncoding.EncodeToString([]byte("nope")) + ".ccc", nil, false},
+		{"empty", "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := TokenScopes(tt.token)
+			if ok != tt.wantOK || !slices.Equal(got, tt.want) {
+				t.Errorf("TokenScopes = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestMissingScopesAcceptsAliasesAndParents(t *testing.T) {
+	tests := []struct {
+		name    string
+		granted []string
+		needed  []string
+		want    []string
+	}{
+		{"exact", []string{"serving.serving-endpoints"}, []string{"serving.serving-endpoints"}, nil},
+		{"alias model-serving", []string{"model-serving"}, []string{"serving.serving-endpoints"}, nil},
+		{"alias serving", []string{"serving"}, []string{"serving.serving-endpoints"}, nil},
+		{"genie alias", []string{"genie"}, []string{"dashboards.genie"}, nil},
+		{"parent sql", []string{"sql"}, []string{"sql.statement-execution"}, nil},
+		{"all-apis", []string{"all-apis"}, []string{"catalog.tables:read"}, nil},
+		{"missing", []string{"offline_access", "email"}, []string{"serving.serving-endpoints"}, []string{"serving.serving-endpoints"}},
+		{"child does not grant parent", []string{"sql.statement-execution"}, []string{"sql"}, []string{"sql"}},
+		{"prefix is not a parent", []string{"serv"}, []string{"serving.serving-endpoints"}, []string{"serving.serving-endpoints"}},
+		{"some missing", []string{"sql"}, []string{"sql", "dashboards.genie"}, []string{"dashboards.genie"}},
+		{"nothing needed", nil, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := MissingScopes(tt.granted, tt.needed); !slices.Equal(got, tt.want) {
+				t.Errorf("MissingScopes(%v, %v) = %v, want %v", tt.granted, tt.needed, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzTokenScopes(f *testing.F) {
+	f.Add("a.b.c")
+	f.Add("eyJhbGciOiJub25lIn0.eyJzY29wZSI6InNxbCJ9.")
+	f.Add("dapi123")
+	f.Fuzz(func(t *testing.T, token string) {
+		scopes, ok := TokenScopes(token)
+		if !ok && scopes != nil {
+			t.Fatalf("non-JWT %q reported scopes %v", token, scopes)
+		}
+		for _, s := range scopes {
+			if s == "" {
+				t.Fatalf("empty scope from %q", token)
+			}
+		}
+	})
+}

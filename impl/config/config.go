@@ -1,0 +1,180 @@
+// Package config reads the server's configuration once, from the
+// environment, into a typed Config. Secrets are of type Secret, which never
+// prints its value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Secret is a string that is never printed: not by fmt, not by slog, not as JSON.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<redacted>"
+}
+
+// LogValue hides the value from slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText hides the value from encoders.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the value, for the one place that must use it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is the server's configuration.
+type Config struct {
+	// Port is the listen port (DATABRICKS_APP_PORT, default 8000; 0 picks a free one).
+	Port int
+	// Host is the workspace URL (DATABRICKS_HOST). Empty starts the demo mode.
+	Host string
+	// ClientID and ClientSecret are the app's service principal
+	// (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET), set by Databricks Apps.
+	ClientID     string
+	ClientSecret Secret
+	// AppName is DATABRICKS_APP_NAME, set only on Databricks Apps.
+	AppName string
+	// Local is APP_ENV=local: local development rules apply.
+	Local bool
+	// UserToken is DATABRICKS_USER_TOKEN: in local development, the token of
+	// requests that come without the header.
+	UserToken Secret
+	// SPFallback is APP_SP_FALLBACK=true: in local development, requests
+	// without any user token use the app's service principal.
+	SPFallback bool
+	// LogLevel is LOG_LEVEL (debug, info, warn, error; default info).
+	LogLevel slog.Level
+	// UpstreamTimeout bounds one Databricks call (APP_UPSTREAM_TIMEOUT, default 30s).
+	UpstreamTimeout time.Duration
+	// InvokeTimeout bounds one agent invocation (APP_INVOKE_TIMEOUT, default 120s).
+	InvokeTimeout time.Duration
+	// DatabaseURL is DATABASE_URL: a Postgres URL used as given (local development, tests).
+	DatabaseURL Secret
+	// Migrate is false when APP_MIGRATE=off.
+	Migrate bool
+}
+
+// OnDatabricksApps reports whether the server runs on Databricks Apps.
+func (c Config) OnDatabricksApps() bool { return c.AppName != "" }
+
+// Demo reports whether the server runs the demo: no workspace configured.
+func (c Config) Demo() bool { return c.Host == "" }
+
+// Load reads the configuration through getenv and checks that it is safe:
+// the local-development switches are refused on Databricks Apps.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Host:         strings.TrimRight(strings.TrimSpace(getenv("DATABRICKS_HOST")), "/"),
+		ClientID:     getenv("DATABRICKS_CLIENT_ID"),
+		ClientSecret: Secret(getenv("DATABRICKS_CLIENT_SECRET")),
+		AppName:      getenv("DATABRICKS_APP_NAME"),
+		UserToken:    Secret(strings.TrimSpace(getenv("DATABRICKS_USER_TOKEN"))),
+		DatabaseURL:  Secret(getenv("DATABASE_URL")),
+		Migrate:      !strings.EqualFold(getenv("APP_MIGRATE"), "off"),
+	}
+	var errs []error
+	var err error
+	if c.Port, err = intVar(getenv, "DATABRICKS_APP_PORT", 8000); err != nil || c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("DATABRICKS_APP_PORT must be a port number"))
+	}
+	switch env := strings.ToLower(getenv("APP_ENV")); env {
+	case "", "production", "prod":
+	case "local", "development", "dev":
+		c.Local = true
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV must be local or production, not %q", env))
+	}
+	switch v := strings.ToLower(getenv("APP_SP_FALLBACK")); v {
+	case "", "false", "0", "no":
+	case "true", "1", "yes":
+		c.SPFallback = true
+	default:
+		errs = append(errs, fmt.Errorf("APP_SP_FALLBACK must be true or false"))
+	}
+	if c.LogLevel, err = logLevel(getenv("LOG_LEVEL")); err != nil {
+		errs = append(errs, err)
+	}
+	if c.UpstreamTimeout, err = durationVar(getenv, "APP_UPSTREAM_TIMEOUT", 30*time.Second); err != nil {
+		errs = append(errs, err)
+	}
+	if c.InvokeTimeout, err = durationVar(getenv, "APP_INVOKE_TIMEOUT", 120*time.Second); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, c.checkSafety()...)
+	return c, errors.Join(errs...)
+}
+
+// checkSafety refuses the settings that would let a request act as anyone
+// but its own user on Databricks Apps.
+func (c Config) checkSafety() []error {
+	var errs []error
+	if c.OnDatabricksApps() {
+		if c.Local {
+			errs = append(errs, errors.New("APP_ENV=local is refused on Databricks Apps (DATABRICKS_APP_NAME is set)"))
+		}
+		if c.UserToken != "" {
+			errs = append(errs, errors.New("DATABRICKS_USER_TOKEN is refused on Databricks Apps (DATABRICKS_APP_NAME is set): requests must use their own user's token"))
+		}
+		if c.SPFallback {
+			errs = append(errs, errors.New("APP_SP_FALLBACK is refused on Databricks Apps (DATABRICKS_APP_NAME is set): the app never stands in for a user"))
+		}
+		if c.Host == "" {
+			errs = append(errs, errors.New("DATABRICKS_HOST must be set on Databricks Apps"))
+		}
+		return errs
+	}
+	if c.UserToken != "" && !c.Local {
+		errs = append(errs, errors.New("DATABRICKS_USER_TOKEN is only used with APP_ENV=local"))
+	}
+	if c.SPFallback && !c.Local {
+		errs = append(errs, errors.New("APP_SP_FALLBACK=true is only allowed with APP_ENV=local"))
+	}
+	if c.SPFallback && (c.ClientID == "" || c.ClientSecret == "") && c.Host != "" {
+		errs = append(errs, errors.New("APP_SP_FALLBACK=true needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET"))
+	}
+	return errs
+}
+
+func intVar(getenv func(string) string, name string, def int) (int, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	return strconv.Atoi(v)
+}
+
+func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration such as 30s", name)
+	}
+	return d, nil
+}
+
+func logLevel(v string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
+}

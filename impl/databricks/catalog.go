@@ -1,0 +1,79 @@
+package databricks
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/databricks/databricks-sdk-go/service/catalog"
+)
+
+// Catalog, Schema and Table are Unity Catalog objects as the user sees them.
+type (
+	Catalog struct {
+		Name, CatalogType, Owner, Comment string
+	}
+	Schema struct {
+		Name, CatalogName, FullName, Owner, Comment string
+	}
+	Table struct {
+		Name, CatalogName, SchemaName, FullName, TableType, DataSourceFormat, Owner, Comment string
+	}
+)
+
+// ListCatalogs returns the window of the catalogs the context's user can see.
+// Errors are apperr kinds (Unauthenticated, Forbidden, RateLimited, Upstream, Timeout).
+func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, bool, error) {
+	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalog.CatalogInfo, string, error) {
+		var resp catalog.ListCatalogsResponse
+		err := c.get(ctx, "uc.catalogs.list", "/api/2.1/unity-catalog/catalogs",
+			catalog.ListCatalogsRequest{MaxResults: size, PageToken: token}, &resp)
+		return resp.Catalogs, resp.NextPageToken, err
+	})
+	out := make([]Catalog, len(infos))
+	for i, ci := range infos {
+		out[i] = Catalog{Name: ci.Name, CatalogType: string(ci.CatalogType), Owner: ci.Owner, Comment: ci.Comment}
+	}
+	return out, more, err
+}
+
+// ListSchemas returns the window of the schemas of a catalog the context's
+// user can see. A catalog they cannot see is Forbidden or NotFound, as
+// Databricks says.
+func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Window) ([]Schema, bool, error) {
+	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalog.SchemaInfo, string, error) {
+		var resp catalog.ListSchemasResponse
+		err := c.get(ctx, "uc.schemas.list", "/api/2.1/unity-catalog/schemas",
+			catalog.ListSchemasRequest{CatalogName: catalogName, MaxResults: size, PageToken: token}, &resp)
+		return resp.Schemas, resp.NextPageToken, err
+	})
+	out := make([]Schema, len(infos))
+	for i, si := range infos {
+		out[i] = Schema{Name: si.Name, CatalogName: si.CatalogName, FullName: si.FullName, Owner: si.Owner, Comment: si.Comment}
+	}
+	return out, more, err
+}
+
+// ListTables returns the window of the tables of a schema the context's user
+// can see.
+func (c *UserClient) ListTables(ctx context.Context, catalogName, schemaName string, w Window) ([]Table, bool, error) {
+	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalog.TableInfo, string, error) {
+		var resp catalog.ListTablesResponse
+		err := c.get(ctx, "uc.tables.list", "/api/2.1/unity-catalog/tables",
+			catalog.ListTablesRequest{CatalogName: catalogName, SchemaName: schemaName, MaxResults: size, PageToken: token}, &resp)
+		return resp.Tables, resp.NextPageToken, err
+	})
+	out := make([]Table, len(infos))
+	for i, ti := range infos {
+		out[i] = Table{Name: ti.Name, CatalogName: ti.CatalogName, SchemaName: ti.SchemaName, FullName: ti.FullName,
+			TableType: string(ti.TableType), DataSourceFormat: string(ti.DataSourceFormat), Owner: ti.Owner, Comment: ti.Comment}
+	}
+	return out, more, err
+}
+
+// get makes one GET call under the retry policy; query is an SDK request
+// struct whose url tags become the query string.
+func (c *UserClient) get(ctx context.Context, operation, path string, query, resp any) error {
+	return c.retry.do(ctx, operation, c.observe, func(ctx context.Context) error {
+		return c.api.Do(ctx, http.MethodGet, path, map[string]string{"Accept": "application/json"}, nil, query, resp)
+	})
+}

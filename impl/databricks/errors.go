@@ -1,0 +1,90 @@
+package databricks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/databricks/databricks-sdk-go/apierr"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// maxUpstreamMessage bounds how much of a Databricks error message is passed
+// on to the client.
+const maxUpstreamMessage = 300
+
+// translate turns an error of a Databricks call into our vocabulary. It is the
+// only place that knows Databricks' error shapes. parent is the request's
+// context (not the attempt's), to tell a client that went away from an
+// attempt that timed out.
+func translate(parent context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if e := apperr.As(err); e != nil {
+		return e
+	}
+	if parent.Err() != nil {
+		// The client went away or the server is shutting down: nobody will
+		// read the answer, so report it as it is.
+		return apperr.Wrap(apperr.Internal, "The request was cancelled.", parent.Err())
+	}
+	var apiErr *apierr.APIError
+	if errors.As(err, &apiErr) {
+		return fromStatus(apiErr.StatusCode, apiErr.Message, retryAfter(apiErr), err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "request timed out after") {
+		return apperr.Wrap(apperr.Timeout, "Databricks did not answer in time.", err)
+	}
+	var netErr *networkError
+	if errors.As(err, &netErr) {
+		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks could not be reached.", Reason: "upstream_error", Err: err}
+	}
+	return apperr.Wrap(apperr.Internal, "The call to Databricks failed.", err)
+}
+
+// fromStatus maps a Databricks error status to our kinds: 401, 403, 404 and
+// 429 pass on as they are, other 4xx are our own fault (a bug in how we called
+// Databricks) and 5xx are upstream failures that the retry policy retries.
+func fromStatus(status int, message, retryAfter string, cause error) error {
+	msg := upstreamMessage(message)
+	switch {
+	case status == http.StatusUnauthorized:
+		return &apperr.Error{Kind: apperr.Unauthenticated, Detail: "Databricks rejected the access token: " + msg, Reason: "upstream_401", Err: cause}
+	case status == http.StatusForbidden:
+		return &apperr.Error{Kind: apperr.Forbidden, Detail: "Databricks denied access: " + msg, Reason: "upstream_403", Err: cause}
+	case status == http.StatusNotFound:
+		return &apperr.Error{Kind: apperr.NotFound, Detail: "Databricks found nothing: " + msg, Reason: "upstream_404", Err: cause}
+	case status == http.StatusTooManyRequests:
+		return &apperr.Error{Kind: apperr.RateLimited, Detail: "Databricks is rate-limiting requests; try again later.", RetryAfter: retryAfter, Reason: "rate_limited", Err: cause}
+	case status == http.StatusBadRequest:
+		return &apperr.Error{Kind: apperr.Invalid, Detail: "Databricks refused the request: " + msg, Reason: "upstream_400", Err: cause}
+	case status >= 500:
+		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks failed to answer.", Reason: "upstream_error", Err: cause}
+	default:
+		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks answered unexpectedly.", Reason: "upstream_error", Err: cause}
+	}
+}
+
+// upstreamMessage makes a Databricks error message fit to pass on: one line,
+// bounded. Databricks messages name resources and permissions, which helps
+// the user; they do not echo credentials.
+func upstreamMessage(m string) string {
+	m = strings.Join(strings.Fields(m), " ")
+	if m == "" {
+		return "no reason given."
+	}
+	if len(m) > maxUpstreamMessage {
+		m = m[:maxUpstreamMessage] + "…"
+	}
+	return m
+}
+
+func retryAfter(e *apierr.APIError) string {
+	if e.ResponseWrapper == nil || e.ResponseWrapper.Response == nil {
+		return ""
+	}
+	return e.ResponseWrapper.Response.Header.Get("Retry-After")
+}

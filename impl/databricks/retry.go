@@ -1,0 +1,79 @@
+package databricks
+
+import (
+	"context"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// RetryPolicy is the one retry policy of every Databricks call made for a
+// request. The SDK's own retries are switched off (see newAPIClient), so this
+// is the only one.
+type RetryPolicy struct {
+	// Waits are the pauses before each retry; their count is the most retries.
+	Waits []time.Duration
+	// Budget is the time since the first attempt after which no retry starts.
+	Budget time.Duration
+	// AttemptTimeout bounds one attempt; an attempt that runs out is a Timeout.
+	AttemptTimeout time.Duration
+}
+
+// DefaultRetryPolicy is the policy of the seed requirements: the first attempt
+// plus at most 3 retries after 100, 200 and 400 ms, no retry starting once
+// 5 s have passed since the first attempt (NFR-006), while one attempt may
+// take up to 30 s (NFR-010).
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		Waits:          []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond},
+		Budget:         5 * time.Second,
+		AttemptTimeout: 30 * time.Second,
+	}
+}
+
+// RetryObserver hears about each retry as it starts (attempt 2 is the first
+// retry), for the logs and the metrics.
+type RetryObserver func(ctx context.Context, operation string, attempt int, cause error)
+
+// do runs call under the policy. call gets a context bounded by the attempt
+// timeout; its error is translated by translate. Only Upstream errors (5xx
+// and network failures) are retried: never a 429, never any other 4xx, never
+// a timeout (the budget is spent by then). Each call retries on its own, with
+// nothing shared between requests.
+func (p RetryPolicy) do(ctx context.Context, operation string, observe RetryObserver, call func(ctx context.Context) error) error {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		err := p.attempt(ctx, call)
+		if err == nil {
+			return nil
+		}
+		retry := attempt - 1 // index of the next wait
+		if apperr.KindOf(err) != apperr.Upstream || retry >= len(p.Waits) {
+			return err
+		}
+		wait := p.Waits[retry]
+		if time.Since(start)+wait > p.Budget {
+			return err
+		}
+		if observe != nil {
+			observe(ctx, operation, attempt+1, err)
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return translate(ctx, ctx.Err())
+		case <-timer.C:
+		}
+	}
+}
+
+func (p RetryPolicy) attempt(ctx context.Context, call func(ctx context.Context) error) error {
+	actx, cancel := context.WithTimeout(ctx, p.AttemptTimeout)
+	defer cancel()
+	err := call(actx)
+	if err == nil {
+		return nil
+	}
+	return translate(ctx, err)
+}

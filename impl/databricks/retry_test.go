@@ -1,0 +1,85 @@
+package databricks
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+func TestRetryPolicyRetriesOnlyUpstreamFailuresOnItsSchedule(t *testing.T) {
+	policy := RetryPolicy{Waits: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}, Budget: time.Second, AttemptTimeout: time.Second}
+	tests := []struct {
+		name      string
+		err       error
+		wantCalls int
+		wantKind  apperr.Kind
+	}{
+		{"5xx retried three times", &apperr.Error{Kind: apperr.Upstream}, 4, apperr.Upstream},
+		{"429 never retried", &apperr.Error{Kind: apperr.RateLimited}, 1, apperr.RateLimited},
+		{"403 never retried", &apperr.Error{Kind: apperr.Forbidden}, 1, apperr.Forbidden},
+		{"404 never retried", &apperr.Error{Kind: apperr.NotFound}, 1, apperr.NotFound},
+		{"timeout not retried", &apperr.Error{Kind: apperr.Timeout}, 1, apperr.Timeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			var retries []int
+			err := policy.do(context.Background(), "op", func(_ context.Context, _ string, attempt int, _ error) {
+				retries = append(retries, attempt)
+			}, func(context.Context) error { calls++; return tt.err })
+			if calls != tt.wantCalls || apperr.KindOf(err) != tt.wantKind {
+				t.Errorf("calls=%d kind=%v, want %d %v", calls, apperr.KindOf(err), tt.wantCalls, tt.wantKind)
+			}
+			if len(retries) != tt.wantCalls-1 {
+				t.Errorf("observed retries %v, want %d", retries, tt.wantCalls-1)
+			}
+		})
+	}
+}
+
+func TestRetryPolicyStopsAtSuccess(t *testing.T) {
+	policy := RetryPolicy{Waits: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}, Budget: time.Second, AttemptTimeout: time.Second}
+	calls := 0
+	err := policy.do(context.Background(), "op", nil, func(context.Context) error {
+		calls++
+		if calls < 3 {
+			return &apperr.Error{Kind: apperr.Upstream}
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("err=%v calls=%d, want success on the third call", err, calls)
+	}
+}
+
+func TestRetryPolicyStartsNoRetryPastItsBudget(t *testing.T) {
+	// Each attempt takes 30 ms and the budget is 50 ms: the first retry
+	// (after 10 ms) starts at 40 ms, the second would start past 50 ms.
+	policy := RetryPolicy{Waits: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}, Budget: 50 * time.Millisecond, AttemptTimeout: time.Second}
+	calls := 0
+	err := policy.do(context.Background(), "op", nil, func(context.Context) error {
+		calls++
+		time.Sleep(30 * time.Millisecond)
+		return &apperr.Error{Kind: apperr.Upstream}
+	})
+	if calls != 2 || apperr.KindOf(err) != apperr.Upstream {
+		t.Fatalf("calls=%d err=%v, want 2 attempts then the upstream error", calls, err)
+	}
+}
+
+func TestRetryPolicyAttemptTimeoutIsATimeout(t *testing.T) {
+	policy := RetryPolicy{Waits: []time.Duration{time.Millisecond}, Budget: time.Second, AttemptTimeout: 20 * time.Millisecond}
+	err := policy.do(context.Background(), "op", nil, func(ctx context.Context) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if apperr.KindOf(err) != apperr.Timeout {
+		t.Fatalf("err=%v, want a Timeout", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the cause should be kept for the logs: %v", err)
+	}
+}

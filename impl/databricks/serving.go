@@ -1,0 +1,163 @@
+package databricks
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go/service/serving"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// Endpoint is a serving endpoint as the user sees it.
+type Endpoint struct {
+	Name, Ready, ConfigUpdate, Task, Creator string
+}
+
+// ListEndpoints returns the window of the serving endpoints the context's
+// user can see. Databricks lists them all in one answer.
+func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, bool, error) {
+	var resp serving.ListEndpointsResponse
+	if err := c.get(ctx, "serving.endpoints.list", "/api/2.0/serving-endpoints", nil, &resp); err != nil {
+		return nil, false, err
+	}
+	all := make([]Endpoint, len(resp.Endpoints))
+	for i, e := range resp.Endpoints {
+		all[i] = toEndpoint(e.Name, e.State, e.Task, e.Creator)
+	}
+	return sliceWindow(all, w)
+}
+
+// GetEndpoint returns one serving endpoint, if the context's user can see it.
+func (c *UserClient) GetEndpoint(ctx context.Context, name string) (Endpoint, error) {
+	var e serving.ServingEndpointDetailed
+	if err := c.get(ctx, "serving.endpoints.get", "/api/2.0/serving-endpoints/"+url.PathEscape(name), nil, &e); err != nil {
+		return Endpoint{}, err
+	}
+	return toEndpoint(e.Name, e.State, e.Task, e.Creator), nil
+}
+
+func toEndpoint(name string, state *serving.EndpointState, task, creator string) Endpoint {
+	e := Endpoint{Name: name, Task: task, Creator: creator, Ready: "UNKNOWN", ConfigUpdate: "UNKNOWN"}
+	if state != nil {
+		if state.Ready != "" {
+			e.Ready = string(state.Ready)
+		}
+		if state.ConfigUpdate != "" {
+			e.ConfigUpdate = string(state.ConfigUpdate)
+		}
+	}
+	return e
+}
+
+// Message is one turn of a conversation with an agent.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Invocation is a request to an agent endpoint, in the Agent Framework
+// schema (`input`, never `messages`: agent endpoints refuse that with 400).
+type Invocation struct {
+	Input        []Message      `json:"input"`
+	CustomInputs map[string]any `json:"custom_inputs,omitempty"`
+	Metadata     map[string]any `json:"metadata"`
+}
+
+// InvocationResult is an agent's answer.
+type InvocationResult struct {
+	// Text is the assistant's text, joined from the answer's output messages.
+	Text string
+	// Raw is the endpoint's answer exactly as received.
+	Raw json.RawMessage
+	// Status is the HTTP status the endpoint answered with (0 when it did not).
+	Status  int
+	Latency time.Duration
+}
+
+// Invoke sends inv to the endpoint as the context's user. It sends and reads
+// raw JSON: the SDK's ServingEndpoints.Query drops the `output` field that
+// agent endpoints answer with. One attempt may take the invocation timeout.
+func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation) (InvocationResult, error) {
+	start := time.Now()
+	var raw []byte
+	err := c.invoke.do(ctx, "serving.endpoints.invoke", c.observe, func(ctx context.Context) error {
+		raw = raw[:0]
+		return c.api.Do(ctx, http.MethodPost, "/serving-endpoints/"+url.PathEscape(endpoint)+"/invocations",
+			map[string]string{"Accept": "application/json", "Content-Type": "application/json"}, nil, inv, &raw)
+	})
+	res := InvocationResult{Latency: time.Since(start)}
+	if err != nil {
+		if e := apperr.As(err); e != nil {
+			res.Status = statusOf(e.Kind)
+		}
+		return res, err
+	}
+	res.Status = http.StatusOK
+	if !json.Valid(raw) {
+		return res, apperr.New(apperr.Upstream, "The endpoint answered with something that is not JSON.")
+	}
+	res.Raw = json.RawMessage(raw)
+	res.Text = outputText(raw)
+	return res, nil
+}
+
+// statusOf is the upstream status behind an error kind, for the inference log.
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.Upstream:
+		return http.StatusBadGateway
+	}
+	return 0
+}
+
+// outputText extracts the assistant's text from the answer shapes agent
+// endpoints use: the Responses API (`output[].content[].text`) of the Agent
+// Framework, and the chat completions shape (`choices[].message.content`).
+func outputText(raw []byte) string {
+	var answer struct {
+		Output []struct {
+			Type    string `json:"type"`
+			Content []struct {
+				Type string `json:"type"`
+				Text string `json:"text"`
+			} `json:"content"`
+		} `json:"output"`
+		Choices []struct {
+			Message struct {
+				Content string `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	if json.Unmarshal(raw, &answer) != nil {
+		return ""
+	}
+	var parts []string
+	for _, o := range answer.Output {
+		for _, c := range o.Content {
+			if c.Text != "" && (c.Type == "output_text" || c.Type == "text") {
+				parts = append(parts, c.Text)
+			}
+		}
+	}
+	for _, ch := range answer.Choices {
+		if ch.Message.Content != "" {
+			parts = append(parts, ch.Message.Content)
+		}
+	}
+	return strings.Join(parts, "\n")
+}

@@ -1,0 +1,54 @@
+package databricks
+
+import "context"
+
+// Window is an offset/limit view of a listing.
+type Window struct {
+	Offset int
+	Limit  int
+}
+
+// maxUpstreamPage is the largest page asked of Databricks.
+const maxUpstreamPage = 1000
+
+// pageSize is how many items to ask of Databricks for the next page: what
+// the window still needs, plus one to tell whether there is more.
+func (w Window) pageSize(have int) int {
+	n := w.Offset + w.Limit + 1 - have
+	return max(1, min(n, maxUpstreamPage))
+}
+
+// fetchPage reads one upstream page from pageToken ("" for the first).
+type fetchPage[T any] func(ctx context.Context, size int, pageToken string) (items []T, next string, err error)
+
+// collectWindow reads upstream pages in order until the window (plus one
+// item, to know whether more exist) is covered or the listing ends. It reads
+// no page the window does not need, and walks through the empty pages that
+// Databricks may return mid-listing.
+func collectWindow[T any](ctx context.Context, w Window, fetch fetchPage[T]) (items []T, hasMore bool, err error) {
+	var (
+		seen  []T
+		token string
+	)
+	for {
+		page, next, err := fetch(ctx, w.pageSize(len(seen)), token)
+		if err != nil {
+			return nil, false, err
+		}
+		seen = append(seen, page...)
+		if len(seen) > w.Offset+w.Limit || next == "" {
+			break
+		}
+		token = next
+	}
+	return sliceWindow(seen, w)
+}
+
+// sliceWindow cuts the window out of a complete (or long enough) listing.
+func sliceWindow[T any](all []T, w Window) ([]T, bool, error) {
+	if w.Offset >= len(all) {
+		return []T{}, false, nil
+	}
+	end := min(w.Offset+w.Limit, len(all))
+	return all[w.Offset:end], len(all) > end, nil
+}

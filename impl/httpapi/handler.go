@@ -1,0 +1,127 @@
+// Package httpapi is the HTTP face of onbehalf: it puts together the
+// generated router and strict server, the request validator, the auth and
+// scope checks, the problem answers, and the operational endpoints.
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/onbehalf/onbehalf/gen/api"
+	"github.com/onbehalf/onbehalf/gen/apidocs"
+	"github.com/onbehalf/onbehalf/impl/apperr"
+	"github.com/onbehalf/onbehalf/impl/auth"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/observe"
+	"github.com/onbehalf/onbehalf/impl/reqctx"
+)
+
+// maxBodyBytes bounds every API request body; the contract's own limits
+// (a preference value's 64 KiB) are checked within it.
+const maxBodyBytes = 1 << 20
+
+//go:embed docs.html
+var docsPage []byte
+
+// Deps are what the HTTP layer is built from.
+type Deps struct {
+	Log  *slog.Logger
+	User *databricks.UserClient
+	Auth *auth.Authenticator
+	// Ready reports whether the server's dependencies can serve (GET /readyz);
+	// nil means always ready.
+	Ready func(context.Context) error
+	// Metrics, when set, is served at GET /metrics.
+	Metrics http.Handler
+	// Observers hear about every finished request.
+	Observers []observe.RequestObserver
+}
+
+// New returns the server's whole HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	doc, ops, err := loadContract()
+	if err != nil {
+		return nil, err
+	}
+	problems := problemWriter{log: d.Log}
+	strict := api.NewStrictHandlerWithOptions(&Server{user: d.User},
+		[]api.StrictMiddlewareFunc{authenticate(d.Auth, ops)},
+		api.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				problems.write(w, r, &apperr.Error{Kind: apperr.Invalid, Detail: "The request body could not be read as JSON.", Reason: "invalid_body", Err: err})
+			},
+			ResponseErrorHandlerFunc: problems.write,
+		})
+	routes := api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			problems.write(w, r, &apperr.Error{Kind: apperr.Invalid, Detail: "A parameter is invalid.", Reason: "invalid_parameter", Err: err})
+		},
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/", limitBody(validator(doc, problems)(routes)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if d.Ready != nil {
+			if err := d.Ready(r.Context()); err != nil {
+				problems.write(w, r, err)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(apidocs.OpenAPI)
+	})
+	mux.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(docsPage)
+	})
+	assets, err := fs.Sub(apidocs.SwaggerUI, "swagger-ui")
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /docs/swagger-ui/", http.StripPrefix("/docs/swagger-ui/", http.FileServerFS(assets)))
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", d.Metrics)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problems.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
+	})
+	return observe.Requests(d.Log, mux, d.Observers...), nil
+}
+
+// authenticate is the strict-server middleware that runs before every
+// operation: it records the route, then resolves the request's credential and
+// checks the scopes the contract requires for this operation.
+func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMiddlewareFunc {
+	return func(next api.StrictHandlerFunc, _ string) api.StrictHandlerFunc {
+		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+			op, ok := ops[r.Pattern]
+			if !ok {
+				return nil, fmt.Errorf("route %q has no operation in the contract", r.Pattern)
+			}
+			meta := reqctx.MetaFrom(ctx)
+			meta.Route, meta.Operation = r.Pattern, op.ID
+			ctx, err := a.Authenticate(ctx, r, op.Scopes)
+			if err != nil {
+				return nil, err
+			}
+			return next(ctx, w, r, request)
+		}
+	}
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/onbehalf/onbehalf/gen/api"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+)
+
+// ListServingEndpoints answers with the serving endpoints the user can see.
+func (s *Server) ListServingEndpoints(ctx context.Context, req api.ListServingEndpointsRequestObject) (api.ListServingEndpointsResponseObject, error) {
+	w := window(req.Params.Limit, req.Params.Offset)
+	eps, more, err := s.user.ListEndpoints(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]api.ServingEndpoint, len(eps))
+	for i, e := range eps {
+		items[i] = toServingEndpoint(e)
+	}
+	return api.ListServingEndpoints200JSONResponse{Items: items, Limit: w.Limit, Offset: w.Offset, HasMore: more}, nil
+}
+
+// GetServingEndpoint answers with one serving endpoint.
+func (s *Server) GetServingEndpoint(ctx context.Context, req api.GetServingEndpointRequestObject) (api.GetServingEndpointResponseObject, error) {
+	e, err := s.user.GetEndpoint(ctx, req.EndpointName)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetServingEndpoint200JSONResponse(toServingEndpoint(e)), nil
+}
+
+func toServingEndpoint(e databricks.Endpoint) api.ServingEndpoint {
+	return api.ServingEndpoint{
+		Name:    e.Name,
+		State:   api.ServingEndpointState{Ready: e.Ready, ConfigUpdate: e.ConfigUpdate},
+		Task:    opt(e.Task),
+		Creator: opt(e.Creator),
+	}
+}
+
+// InvokeServingEndpoint sends the conversation to an agent endpoint as the
+// user, in the Agent Framework schema, and records the call in the user's
+// inference log.
+func (s *Server) InvokeServingEndpoint(ctx context.Context, req api.InvokeServingEndpointRequestObject) (api.InvokeServingEndpointResponseObject, error) {
+	u, _, err := s.identify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inv := databricks.Invocation{
+		Input:    make([]databricks.Message, len(req.Body.Input)),
+		Metadata: map[string]any{"user": u.Email, "source": "databricks_app"},
+	}
+	for i, m := range req.Body.Input {
+		inv.Input[i] = databricks.Message{Role: string(m.Role), Content: m.Content}
+	}
+	if req.Body.CustomInputs != nil {
+		inv.CustomInputs = *req.Body.CustomInputs
+	}
+	res, err := s.user.Invoke(ctx, req.EndpointName, inv)
+	s.recordInference(ctx, u.UserName, req.EndpointName, inv, res, err)
+	if err != nil {
+		return nil, err
+	}
+	var response map[string]any
+	if err := json.Unmarshal(res.Raw, &response); err != nil || response == nil {
+		response = map[string]any{"value": json.RawMessage(res.Raw)}
+	}
+	return api.InvokeServingEndpoint200JSONResponse{EndpointName: req.EndpointName, OutputText: res.Text, Response: response}, nil
+}

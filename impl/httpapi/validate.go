@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// validator returns the request validation middleware: every API request is
+// checked against the contract before a handler sees it, and what is wrong is
+// answered as a 400 problem naming each bad parameter or field.
+func validator(doc *openapi3.T, problems problemWriter) func(http.Handler) http.Handler {
+	return nethttpmiddleware.OapiRequestValidatorWithOptions(doc, &nethttpmiddleware.Options{
+		Options: openapi3filter.Options{
+			// Authentication is the auth package's job, after validation.
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			MultiError:         true,
+		},
+		DoNotValidateServers:  true,
+		SilenceServersWarning: true,
+		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
+			problems.write(w, r, validationError(err))
+		},
+	})
+}
+
+// validationError turns what the validator found into our vocabulary. The
+// messages come from the schema rules (never the offending value, which
+// could be anything, including a secret pasted in the wrong place).
+func validationError(err error) error {
+	switch {
+	case errors.Is(err, routers.ErrPathNotFound):
+		return &apperr.Error{Kind: apperr.NotFound, Detail: "No API operation has this path.", Reason: "no_such_path"}
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return &apperr.Error{Kind: apperr.NotFound, Detail: "No API operation has this method on this path.", Reason: "no_such_operation"}
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &apperr.Error{Kind: apperr.TooLarge, Detail: "The request body is larger than the server accepts.", Reason: "body_too_large", Err: err}
+	}
+	var fields []apperr.Field
+	collectFields(err, &fields)
+	if len(fields) == 0 {
+		fields = append(fields, apperr.Field{Location: "body", Name: "/", Message: "the request does not match the contract"})
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Location + " " + f.Name
+	}
+	return &apperr.Error{
+		Kind:   apperr.Invalid,
+		Detail: "The request is invalid: " + strings.Join(names, ", ") + ". See errors for each.",
+		Fields: fields,
+		Reason: "invalid_request",
+		Err:    err,
+	}
+}
+
+func collectFields(err error, out *[]apperr.Field) {
+	// A RequestError may wrap a MultiError of schema errors, so look at the
+	// error itself before unwrapping.
+	if multi, ok := err.(openapi3.MultiError); ok {
+		for _, e := range multi {
+			collectFields(e, out)
+		}
+		return
+	}
+	var reqErr *openapi3filter.RequestError
+	if !errors.As(err, &reqErr) {
+		return
+	}
+	if reqErr.Parameter != nil {
+		*out = append(*out, apperr.Field{Location: reqErr.Parameter.In, Name: reqErr.Parameter.Name, Message: reasonOf(reqErr)})
+		return
+	}
+	if reqErr.RequestBody != nil {
+		var nested openapi3.MultiError
+		if errors.As(reqErr.Err, &nested) {
+			for _, e := range nested {
+				*out = append(*out, bodyField(e))
+			}
+			return
+		}
+		*out = append(*out, bodyField(reqErr.Err))
+		return
+	}
+	*out = append(*out, apperr.Field{Location: "body", Name: "/", Message: reqErr.Reason})
+}
+
+func bodyField(err error) apperr.Field {
+	var schemaErr *openapi3.SchemaError
+	if errors.As(err, &schemaErr) {
+		return apperr.Field{Location: "body", Name: "/" + strings.Join(schemaErr.JSONPointer(), "/"), Message: schemaErr.Reason}
+	}
+	var parseErr *openapi3filter.ParseError
+	if errors.As(err, &parseErr) {
+		return apperr.Field{Location: "body", Name: "/", Message: "the body is not valid JSON"}
+	}
+	if err == nil {
+		return apperr.Field{Location: "body", Name: "/", Message: "a request body is required"}
+	}
+	return apperr.Field{Location: "body", Name: "/", Message: "the body does not match the contract"}
+}
+
+func reasonOf(reqErr *openapi3filter.RequestError) string {
+	var schemaErr *openapi3.SchemaError
+	if errors.As(reqErr.Err, &schemaErr) {
+		return schemaErr.Reason
+	}
+	var parseErr *openapi3filter.ParseError
+	if errors.As(reqErr.Err, &parseErr) {
+		return "the value is not of the expected type"
+	}
+	if reqErr.Reason != "" {
+		return reqErr.Reason
+	}
+	return "invalid value"
+}

@@ -1,0 +1,94 @@
+package observe
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/reqctx"
+)
+
+// RequestIDHeader carries the correlation id in and out.
+const RequestIDHeader = "X-Request-Id"
+
+// wellFormedID is what an incoming X-Request-Id must look like to be kept:
+// the Databricks Apps proxy sends a UUID; anything else (too long, odd
+// characters that could forge log lines) is replaced by a fresh id.
+var wellFormedID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$`)
+
+// NewCorrelationID returns a random 128-bit id, hex-encoded.
+func NewCorrelationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
+	return hex.EncodeToString(b[:])
+}
+
+// Requests is the outermost middleware: it gives the request its correlation
+// id and Meta, returns the id in X-Request-Id, and writes one log line when
+// the request ends. Observers (the metrics) hear about every request too.
+func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(RequestIDHeader)
+		if !wellFormedID.MatchString(id) {
+			id = NewCorrelationID()
+		}
+		meta := &reqctx.Meta{CorrelationID: id}
+		w.Header().Set(RequestIDHeader, id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		r = r.WithContext(reqctx.WithMeta(r.Context(), meta))
+
+		next.ServeHTTP(rec, r)
+
+		if meta.Route == "" {
+			meta.Route = r.Pattern
+		}
+		if meta.Route == "" {
+			meta.Route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		for _, o := range observers {
+			o.ObserveRequest(r.Method, meta, rec.status, elapsed)
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("route", meta.Route),
+			slog.Int("status", rec.status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		}
+		if meta.AuthMethod != "" {
+			attrs = append(attrs, slog.String("auth_method", string(meta.AuthMethod)))
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	})
+}
+
+// RequestObserver hears about each finished request.
+type RequestObserver interface {
+	ObserveRequest(method string, meta *reqctx.Meta, status int, elapsed time.Duration)
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wroteHeader = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

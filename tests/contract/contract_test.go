@@ -1,0 +1,229 @@
+package contract
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/auth"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
+	"github.com/onbehalf/onbehalf/impl/httpapi"
+)
+
+// fixture is a fake workspace and tokens of its demo users.
+type fixture struct {
+	ws                            *fakeworkspace.Workspace
+	alice, bob, aliceNoServing    string
+	aliceNoIdentity, unknownToken string
+}
+
+func newFixture(t *testing.T) (*fixture, string) {
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	return &fixture{
+		ws:              ws,
+		alice:           ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...),
+		bob:             ws.IssueToken(fakeworkspace.Bob, fakeworkspace.AllScopes...),
+		aliceNoServing:  ws.IssueToken(fakeworkspace.Alice, fakeworkspace.DefaultScopes...),
+		aliceNoIdentity: ws.IssueToken(fakeworkspace.Alice, fakeworkspace.ScopeCatalogs),
+		unknownToken:    "dapi-not-a-token-of-this-workspace",
+	}, srv.URL
+}
+
+// realServer is the whole server over the fake workspace, with a short
+// attempt timeout so the timeout case is quick.
+func realServer(t *testing.T, host string) http.Handler {
+	retry := databricks.DefaultRetryPolicy()
+	retry.AttemptTimeout = 300 * time.Millisecond
+	clients, err := databricks.New(databricks.Options{Host: host, Retry: retry}, databricks.ServicePrincipal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func wantNames(want ...string) func(map[string]any, *http.Response) error {
+	return func(body map[string]any, _ *http.Response) error {
+		if got := names(body); !slices.Equal(got, want) {
+			return fmt.Errorf("items %v, want %v", got, want)
+		}
+		return nil
+	}
+}
+
+func wantField(value any, path ...string) func(map[string]any, *http.Response) error {
+	return func(body map[string]any, _ *http.Response) error {
+		if got := field(body, path...); got != value {
+			return fmt.Errorf("%s = %v, want %v", strings.Join(path, "."), got, value)
+		}
+		return nil
+	}
+}
+
+func wantBadField(name string) func(map[string]any, *http.Response) error {
+	return func(body map[string]any, _ *http.Response) error {
+		errs, _ := body["errors"].([]any)
+		for _, e := range errs {
+			if field(e, "name") == name {
+				return nil
+			}
+		}
+		return fmt.Errorf("errors %v do not name %q", errs, name)
+	}
+}
+
+func cases(f *fixture) []contractCase {
+	fault := func(fl fakeworkspace.Fault) func(*testing.T) {
+		return func(t *testing.T) { f.ws.InjectFault(fl); t.Cleanup(f.ws.ClearFaults) }
+	}
+	return []contractCase{
+		{name: "me as alice", method: "GET", path: "/api/user/me", token: f.alice, want: 200, check: func(b map[string]any, r *http.Response) error {
+			if b["user_id"] != fakeworkspace.Alice || b["auth_method"] != "obo" || b["display_name"] != "Alice Analyst" {
+				return fmt.Errorf("got %v", b)
+			}
+			return nil
+		}},
+		{name: "me as bob", method: "GET", path: "/api/user/me", token: f.bob, want: 200, check: wantField(fakeworkspace.Bob, "user_id")},
+		{name: "me without token", method: "GET", path: "/api/user/me", want: 401, check: func(b map[string]any, _ *http.Response) error {
+			if d, _ := b["detail"].(string); !strings.Contains(d, "X-Forwarded-Access-Token") {
+				return fmt.Errorf("detail %q does not name the missing header", d)
+			}
+			return nil
+		}},
+		{name: "me with a token Databricks rejects", method: "GET", path: "/api/user/me", token: f.unknownToken, want: 401},
+		{name: "me without the identity scope", method: "GET", path: "/api/user/me", token: f.aliceNoIdentity, want: 403, check: func(b map[string]any, _ *http.Response) error {
+			missing, _ := b["missing_scopes"].([]any)
+			if len(missing) != 1 || missing[0] != "iam.current-user:read" || b["remediation"] == nil {
+				return fmt.Errorf("missing_scopes %v remediation %v", b["missing_scopes"], b["remediation"])
+			}
+			return nil
+		}},
+		{name: "me rate limited", method: "GET", path: "/api/user/me", token: f.alice, want: 429,
+			setup: fault(fakeworkspace.Fault{Path: "/api/2.0/preview/scim/v2/Me", Status: 429, RetryAfter: "7"}),
+			check: func(_ map[string]any, r *http.Response) error {
+				if r.Header.Get("Retry-After") != "7" {
+					return fmt.Errorf("Retry-After %q, want 7", r.Header.Get("Retry-After"))
+				}
+				return nil
+			}},
+		{name: "me upstream down", method: "GET", path: "/api/user/me", token: f.alice, want: 502,
+			setup: fault(fakeworkspace.Fault{Path: "/api/2.0/preview/scim/v2/Me", Status: 503})},
+		{name: "me upstream too slow", method: "GET", path: "/api/user/me", token: f.alice, want: 504,
+			setup: fault(fakeworkspace.Fault{Path: "/api/2.0/preview/scim/v2/Me", Delay: 2 * time.Second})},
+		{name: "workspace as bob", method: "GET", path: "/api/user/me/workspace", token: f.bob, want: 200, check: func(b map[string]any, _ *http.Response) error {
+			if field(b, "user", "user_id") != fakeworkspace.Bob || b["workspace_id"] != fakeworkspace.DefaultWorkspaceID || b["auth_method"] != "obo" {
+				return fmt.Errorf("got %v", b)
+			}
+			return nil
+		}},
+		{name: "workspace without token", method: "GET", path: "/api/user/me/workspace", want: 401},
+		{name: "catalogs as alice", method: "GET", path: "/api/unity-catalog/catalogs", token: f.alice, want: 200, check: wantNames("main", "sales", "samples")},
+		{name: "catalogs as bob", method: "GET", path: "/api/unity-catalog/catalogs", token: f.bob, want: 200, check: wantNames("hr", "main")},
+		{name: "catalogs window", method: "GET", path: "/api/unity-catalog/catalogs?limit=1&offset=1", token: f.alice, want: 200, check: func(b map[string]any, r *http.Response) error {
+			if err := wantNames("sales")(b, r); err != nil {
+				return err
+			}
+			if b["has_more"] != true || b["limit"] != float64(1) || b["offset"] != float64(1) {
+				return fmt.Errorf("page %v", b)
+			}
+			return nil
+		}},
+		{name: "catalogs limit 0", method: "GET", path: "/api/unity-catalog/catalogs?limit=0", token: f.alice, want: 400, check: wantBadField("limit")},
+		{name: "catalogs limit 101", method: "GET", path: "/api/unity-catalog/catalogs?limit=101", token: f.alice, want: 400, check: wantBadField("limit")},
+		{name: "catalogs limit not a number", method: "GET", path: "/api/unity-catalog/catalogs?limit=ten", token: f.alice, want: 400, check: wantBadField("limit")},
+		{name: "catalogs negative offset", method: "GET", path: "/api/unity-catalog/catalogs?offset=-1", token: f.alice, want: 400, check: wantBadField("offset")},
+		{name: "catalogs without the catalog scope", method: "GET", path: "/api/unity-catalog/catalogs", token: f.aliceNoServing, want: 403},
+		{name: "schemas of an ungranted catalog", method: "GET", path: "/api/unity-catalog/catalogs/hr/schemas", token: f.alice, want: 403},
+		{name: "schemas of a missing catalog", method: "GET", path: "/api/unity-catalog/catalogs/nope/schemas", token: f.alice, want: 404},
+		{name: "schemas with a bad catalog name", method: "GET", path: "/api/unity-catalog/catalogs/a.b/schemas", token: f.alice, want: 400, check: wantBadField("catalog_name")},
+		{name: "schemas as bob", method: "GET", path: "/api/unity-catalog/catalogs/hr/schemas", token: f.bob, want: 200, check: wantNames("payroll", "people")},
+		{name: "tables as alice", method: "GET", path: "/api/unity-catalog/catalogs/sales/schemas/orders/tables?limit=2", token: f.alice, want: 200, check: wantNames("orders", "order_lines")},
+		{name: "tables of a missing schema", method: "GET", path: "/api/unity-catalog/catalogs/sales/schemas/nope/tables", token: f.alice, want: 404},
+		{name: "tables upstream rate limited", method: "GET", path: "/api/unity-catalog/catalogs/sales/schemas/orders/tables", token: f.alice, want: 429,
+			setup: fault(fakeworkspace.Fault{Path: "/api/2.1/unity-catalog/tables", Status: 429})},
+		{name: "endpoints as alice", method: "GET", path: "/api/model-serving/endpoints", token: f.alice, want: 200, check: wantNames("agent-chat", "sales-forecast")},
+		{name: "endpoints as bob", method: "GET", path: "/api/model-serving/endpoints", token: f.bob, want: 200, check: wantNames("agent-chat", "hr-assistant")},
+		{name: "endpoints without the serving scope", method: "GET", path: "/api/model-serving/endpoints", token: f.aliceNoServing, want: 403, check: wantField("urn:onbehalf:problem:missing_scope", "type")},
+		{name: "endpoints bad offset", method: "GET", path: "/api/model-serving/endpoints?offset=x", token: f.alice, want: 400, check: wantBadField("offset")},
+		{name: "endpoint as bob", method: "GET", path: "/api/model-serving/endpoints/hr-assistant", token: f.bob, want: 200, check: wantField("IN_PROGRESS", "state", "config_update")},
+		{name: "endpoint not granted", method: "GET", path: "/api/model-serving/endpoints/hr-assistant", token: f.alice, want: 403},
+		{name: "endpoint missing", method: "GET", path: "/api/model-serving/endpoints/nope", token: f.alice, want: 404},
+		{name: "invoke as alice", method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.alice,
+			body: `{"input":[{"role":"user","content":"hello"}],"custom_inputs":{"k":"v"}}`, want: 200,
+			check: wantField("Echo for alice@example.com: hello", "output_text")},
+		{name: "invoke with messages", method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.alice,
+			body: `{"messages":[{"role":"user","content":"hello"}]}`, want: 400, check: wantBadField("/input")},
+		{name: "invoke with bad role", method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.alice,
+			body: `{"input":[{"role":"robot","content":"hello"}]}`, want: 400, check: wantBadField("/input/0/role")},
+		{name: "invoke with broken JSON", method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.alice,
+			body: `{"input":`, want: 400},
+		{name: "invoke without the serving scope", method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.aliceNoServing,
+			body: `{"input":[{"role":"user","content":"hello"}]}`, want: 403},
+		{name: "invoke not granted", method: "POST", path: "/api/model-serving/endpoints/hr-assistant/invocations", token: f.alice,
+			body: `{"input":[{"role":"user","content":"hello"}]}`, want: 403},
+		{name: "preferences without Lakebase", method: "GET", path: "/api/preferences", token: f.alice, want: 503},
+		{name: "preference with a bad key", method: "GET", path: "/api/preferences/bad%20key", token: f.alice, want: 400, check: wantBadField("key")},
+		{name: "inference logs without Lakebase", method: "GET", path: "/api/model-serving/inference-logs", token: f.alice, want: 503},
+	}
+}
+
+// TestContractRealServer: every case passes against the real server.
+func TestContractRealServer(t *testing.T) {
+	doc, router := loadContract(t)
+	f, host := newFixture(t)
+	h := realServer(t, host)
+	for _, c := range cases(f) {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.run(t, doc, router, h); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestContractEmptyServerFailsEveryCase: every case fails against the
+// generated code with no implementation; one that passes proves nothing.
+func TestContractEmptyServerFailsEveryCase(t *testing.T) {
+	doc, router := loadContract(t)
+	f, _ := newFixture(t)
+	h := emptyServer()
+	for _, c := range cases(f) {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.run(t, doc, router, h); err == nil {
+				t.Errorf("case passes against the empty server")
+			} else {
+				t.Logf("fails as it must: %v", err)
+			}
+		})
+	}
+}
+
+// TestContractScopeFailureMakesNoUpstreamCall: a token without the needed
+// scope is stopped before any call to Databricks.
+func TestContractScopeFailureMakesNoUpstreamCall(t *testing.T) {
+	doc, router := loadContract(t)
+	f, host := newFixture(t)
+	h := realServer(t, host)
+	f.ws.ResetRequests()
+	c := contractCase{method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.aliceNoServing,
+		body: `{"input":[{"role":"user","content":"hello"}]}`, want: 403}
+	if err := c.run(t, doc, router, h); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ws.Requests(); len(got) != 0 {
+		t.Errorf("%d upstream calls made, want 0: %v", len(got), got[0].Path)
+	}
+}
