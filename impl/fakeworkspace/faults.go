@@ -1,33 +1,78 @@
 package fakeworkspace
 
 import (
-	"slices"
+	"encoding/json"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 )
 
-// Fault changes the answers to matching requests.
+// Fault changes how the fake answers matching requests, to test how callers
+// cope with throttling, outages, slowness and broken connections.
 type Fault struct {
-	// Method and Path select requests ("" matches any method). Path is exact,
-	// or a prefix when it ends in '*'.
-	Method string `json:"method,omitempty"`
-	Path   string `json:"path"`
-	// Token, when set, limits the fault to requests with this bearer token.
-	Token string `json:"token,omitempty"`
-	// Status is answered instead (0: answer normally, after Delay).
-	Status int `json:"status,omitempty"`
+	// Method limits the fault to one HTTP method ("" for any).
+	Method string
+	// Path is the exact request path, or a prefix when it ends in '*'
+	// ("/api/2.1/unity-catalog/*"; "*" alone matches every path).
+	Path string
+	// Token limits the fault to requests with this bearer token ("" for any).
+	Token string
+	// Status is answered instead of the real answer, with an error body
+	// (0: answer normally, after Delay).
+	Status int
+	// ErrorCode and Message make the error body; when empty they are chosen
+	// from Status (429 REQUEST_LIMIT_EXCEEDED, 503 TEMPORARILY_UNAVAILABLE, ...).
+	ErrorCode string
+	Message   string
 	// RetryAfter is sent as the Retry-After header with Status.
+	RetryAfter string
+	// Delay is waited before answering. A client that gives up first gets
+	// nothing, and the fake stops waiting.
+	Delay time.Duration
+	// Count is how many matching requests the fault applies to; 0 means
+	// every one until ClearFaults.
+	Count int
+	// Reset closes the TCP connection without an answer (after Delay), with
+	// a TCP reset, so the client sees "connection reset by peer".
+	Reset bool
+}
+
+// faultJSON is how a Fault reads in JSON, with the delay in milliseconds.
+type faultJSON struct {
+	Method     string `json:"method,omitempty"`
+	Path       string `json:"path"`
+	Token      string `json:"token,omitempty"`
+	Status     int    `json:"status,omitempty"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	Message    string `json:"message,omitempty"`
 	RetryAfter string `json:"retry_after,omitempty"`
-	// Delay is waited before answering (the client may give up first).
-	Delay time.Duration `json:"delay,omitempty"`
-	// Count is how many requests it applies to; 0 means until cleared.
-	Count int `json:"count,omitempty"`
-	// Reset closes the connection without an answer.
-	Reset bool `json:"reset,omitempty"`
+	DelayMS    int64  `json:"delay_ms,omitempty"`
+	Count      int    `json:"count,omitempty"`
+	Reset      bool   `json:"reset,omitempty"`
+}
+
+// MarshalJSON writes the fault as POST /_fake/faults reads it:
+// {"method","path","token","status","error_code","message","retry_after",
+// "delay_ms","count","reset"}, all but path optional.
+func (f Fault) MarshalJSON() ([]byte, error) {
+	return json.Marshal(faultJSON{f.Method, f.Path, f.Token, f.Status, f.ErrorCode, f.Message,
+		f.RetryAfter, f.Delay.Milliseconds(), f.Count, f.Reset})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (f *Fault) UnmarshalJSON(data []byte) error {
+	var j faultJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*f = Fault{j.Method, j.Path, j.Token, j.Status, j.ErrorCode, j.Message,
+		j.RetryAfter, time.Duration(j.DelayMS) * time.Millisecond, j.Count, j.Reset}
+	return nil
 }
 
 func (f *Fault) matches(method, path, token string) bool {
-	if f.Method != "" && f.Method != method {
+	if f.Method != "" && !strings.EqualFold(f.Method, method) {
 		return false
 	}
 	if f.Token != "" && f.Token != token {
@@ -39,7 +84,8 @@ func (f *Fault) matches(method, path, token string) bool {
 	return f.Path == path
 }
 
-// InjectFault adds a fault; faults apply in the order added, first match wins.
+// InjectFault adds a fault. Faults are tried in the order added and the
+// first that matches a request applies to it.
 func (w *Workspace) InjectFault(f Fault) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -53,7 +99,8 @@ func (w *Workspace) ClearFaults() {
 	w.faults = nil
 }
 
-// takeFault returns the fault for a request, counting it down.
+// takeFault returns the fault that applies to a request, counting it down
+// and dropping it once used up.
 func (w *Workspace) takeFault(method, path, token string) (Fault, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -61,52 +108,94 @@ func (w *Workspace) takeFault(method, path, token string) (Fault, bool) {
 		if !f.matches(method, path, token) {
 			continue
 		}
-		out := *f
 		if f.Count > 0 {
 			f.Count--
 			if f.Count == 0 {
-				w.faults = slices.Delete(w.faults, i, i+1)
+				w.faults = append(w.faults[:i:i], w.faults[i+1:]...)
 			}
 		}
-		return out, true
+		return *f, true
 	}
 	return Fault{}, false
 }
 
-// Request is one request the fake received.
-type Request struct {
-	Time     time.Time `json:"time"`
-	Method   string    `json:"method"`
-	Path     string    `json:"path"`
-	RawQuery string    `json:"raw_query,omitempty"`
-	// Token is the bearer token it carried ("" for none).
-	Token string `json:"token,omitempty"`
-	// UserName is whose token it was ("" for unknown; the client id for the service principal).
-	UserName string `json:"user_name,omitempty"`
-	Body     []byte `json:"body,omitempty"`
-}
-
-// Requests returns every request received, in order.
-func (w *Workspace) Requests() []Request {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.log)
-}
-
-// RequestsTo returns the requests whose path starts with prefix.
-func (w *Workspace) RequestsTo(prefix string) []Request {
-	var out []Request
-	for _, r := range w.Requests() {
-		if strings.HasPrefix(r.Path, prefix) {
-			out = append(out, r)
+// applyFault carries a fault out. It reports whether it answered the request
+// (or dropped it); false means the request is to be served normally.
+func applyFault(rw http.ResponseWriter, r *http.Request, f Fault) bool {
+	if f.Delay > 0 {
+		timer := time.NewTimer(f.Delay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			return true // the client gave up; nobody is listening
 		}
 	}
-	return out
+	if f.Reset {
+		resetConnection(rw)
+		return true
+	}
+	if f.Status == 0 {
+		return false
+	}
+	if f.RetryAfter != "" {
+		rw.Header().Set("Retry-After", f.RetryAfter)
+	}
+	code, msg := f.ErrorCode, f.Message
+	if code == "" {
+		code = errorCodeFor(f.Status)
+	}
+	if msg == "" {
+		msg = "Injected fault: " + http.StatusText(f.Status)
+	}
+	writeError(rw, f.Status, code, msg)
+	return true
 }
 
-// ResetRequests forgets the requests received so far.
-func (w *Workspace) ResetRequests() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.log = nil
+// resetConnection drops the connection under a request with a TCP RST
+// rather than a FIN: a client then reads "connection reset by peer", which
+// is what a proxy or load balancer failing mid-request looks like.
+func resetConnection(rw http.ResponseWriter) {
+	hj, ok := rw.(http.Hijacker)
+	if !ok {
+		// HTTP/2 cannot hand the connection over; aborting the handler
+		// resets the stream instead.
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0) // close with RST
+	}
+	_ = conn.Close()
+}
+
+// errorCodeFor is the error_code Databricks uses with a status.
+func errorCodeFor(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "BAD_REQUEST"
+	case http.StatusUnauthorized:
+		return "UNAUTHENTICATED"
+	case http.StatusForbidden:
+		return "PERMISSION_DENIED"
+	case http.StatusNotFound:
+		return "NOT_FOUND"
+	case http.StatusConflict:
+		return "RESOURCE_CONFLICT"
+	case http.StatusTooManyRequests:
+		return "REQUEST_LIMIT_EXCEEDED"
+	case http.StatusNotImplemented:
+		return "NOT_IMPLEMENTED"
+	case http.StatusServiceUnavailable:
+		return "TEMPORARILY_UNAVAILABLE"
+	case http.StatusGatewayTimeout:
+		return "DEADLINE_EXCEEDED"
+	}
+	if status >= 500 {
+		return "INTERNAL_ERROR"
+	}
+	return "BAD_REQUEST"
 }

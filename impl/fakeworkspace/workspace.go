@@ -1,187 +1,198 @@
-// Package fakeworkspace is a fake Databricks workspace: a real HTTP server
-// that answers the REST paths onbehalf calls, with the real API's JSON
-// shapes, per-user grants, JWT-shaped tokens carrying scopes, injectable
-// faults, and a log of every request it received. Tests start it in-process
-// with httptest.NewServer(ws.Handler()); cmd/fakeworkspace runs it alone.
 package fakeworkspace
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
 
-// The scopes Databricks Apps tokens carry.
-const (
-	ScopeCurrentUser   = "iam.current-user:read"
-	ScopeAccessCtl     = "iam.access-control:read"
-	ScopeServing       = "serving.serving-endpoints"
-	ScopeCatalogs      = "catalog.catalogs:read"
-	ScopeSchemas       = "catalog.schemas:read"
-	ScopeTables        = "catalog.tables:read"
-	ScopeSQL           = "sql"
-	ScopeGenie         = "dashboards.genie"
-	DefaultWorkspaceID = "1234567890123456"
-)
+// DefaultWorkspaceID is the workspace id the fake reports, in host metadata
+// and in the X-Databricks-Org-Id response header.
+const DefaultWorkspaceID = "1234567890123456"
 
-// DefaultScopes are the scopes every Databricks Apps user token has.
-var DefaultScopes = []string{ScopeCurrentUser, ScopeAccessCtl}
+// defaultPageSize is small so that every Unity Catalog listing of the demo
+// spans several pages and the callers' paging is exercised.
+const defaultPageSize = 2
 
-// AllScopes is every scope the demo app asks for.
-var AllScopes = []string{ScopeCurrentUser, ScopeAccessCtl, ScopeServing, ScopeCatalogs, ScopeSchemas, ScopeTables, ScopeSQL}
+// defaultCreatedAt is the creation time (epoch ms, 2024-01-15T09:30:00Z) of
+// everything added without one, fixed so answers are the same on every run.
+const defaultCreatedAt = 1705311000000
+
+// createdAtMillis is t in epoch milliseconds, or defaultCreatedAt when unset.
+func createdAtMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return defaultCreatedAt
+	}
+	return t.UnixMilli()
+}
 
 // User is a workspace user.
 type User struct {
-	ID          string
-	UserName    string // an e-mail
+	// ID is the SCIM id, a numeric string; AddUser makes one when empty.
+	ID string
+	// UserName is the user's e-mail address.
+	UserName    string
 	DisplayName string
 }
 
-// Table is a Unity Catalog table.
-type Table struct{ Name, TableType, Format string }
-
-// Catalog is a Unity Catalog catalog with its schemas and tables.
-type Catalog struct {
-	Name    string
-	Comment string
-	Schemas map[string][]Table
+// ServicePrincipal is the app's own identity, which signs in with OAuth M2M.
+type ServicePrincipal struct {
+	// ID is the SCIM id; SetServicePrincipal makes one when empty.
+	ID string
+	// ClientID is the application id, the OAuth client id.
+	ClientID     string
+	ClientSecret string
+	DisplayName  string
 }
 
-// Endpoint is a serving endpoint.
-type Endpoint struct {
-	Name, Task, Ready, ConfigUpdate, Creator string
-}
-
-// Workspace is the fake's state. All methods are safe for concurrent use.
+// Workspace is a fake workspace's state. The zero value is not usable: start
+// from New or Demo. All methods are safe for concurrent use.
 type Workspace struct {
-	mu          sync.Mutex
-	users       map[string]*User           // by user name
-	catalogs    map[string]*Catalog        // by name
-	endpoints   map[string]*Endpoint       // by name
-	grants      map[string]map[string]bool // user name -> catalog or endpoint -> granted
-	tokens      map[string]tokenInfo       // token -> holder
-	spID, spSec string
-	spName      string
-	pageSize    int
-	emptyPages  bool
-	faults      []*Fault
-	log         []Request
-	dbCreds     []DatabaseCredential
+	mu sync.Mutex
+
+	users       []*User          // in the order added
+	usersByName map[string]*User // by user name
+	sp          ServicePrincipal
+
+	catalogs       map[string]*Catalog        // by name
+	catalogGrants  map[string]map[string]bool // user name -> catalog -> granted
+	endpoints      map[string]*Endpoint       // by name
+	endpointGrants map[string]map[string]bool // user name -> endpoint -> granted
+
+	tokens map[string]tokenInfo // bearer token -> what it stands for
+
+	pageSize   int
+	emptyPages bool
+
+	faults  []*Fault
+	log     []Request
+	dbCreds []DatabaseCredential
 }
 
-type tokenInfo struct {
-	user   string // user name, or "" for the service principal
-	scopes []string
-	jwt    bool
-}
-
-// DatabaseCredential is a Lakebase credential the fake issued.
-type DatabaseCredential struct {
-	Token     string
-	ExpiresAt time.Time
-	Instances []string
-}
-
-// New returns an empty workspace with a service principal.
+// New returns a workspace with no users, catalogs or endpoints, and a
+// service principal named "onbehalf-app" with a random client id and secret.
 func New() *Workspace {
-	return &Workspace{
-		users: map[string]*User{}, catalogs: map[string]*Catalog{}, endpoints: map[string]*Endpoint{},
-		grants: map[string]map[string]bool{}, tokens: map[string]tokenInfo{},
-		spID: "00000000-0000-4000-8000-00000000a99", spSec: "demo-secret-" + randomHex(8), spName: "onbehalf-app",
-		pageSize: 2,
+	w := &Workspace{
+		usersByName:    map[string]*User{},
+		catalogs:       map[string]*Catalog{},
+		catalogGrants:  map[string]map[string]bool{},
+		endpoints:      map[string]*Endpoint{},
+		endpointGrants: map[string]map[string]bool{},
+		tokens:         map[string]tokenInfo{},
+		pageSize:       defaultPageSize,
 	}
+	w.SetServicePrincipal(ServicePrincipal{
+		ClientID:     randomUUID(),
+		ClientSecret: "dose" + randomHex(16),
+		DisplayName:  "onbehalf-app",
+	})
+	return w
 }
 
-// SetPaging sets the page size of Unity Catalog listings, and whether an
-// empty page (with a next token) follows every page, as Databricks may do.
-func (w *Workspace) SetPaging(size int, emptyPages bool) {
+// SetPaging sets the page size of Unity Catalog listings (at least 1; the
+// caller's max_results can only make pages smaller) and whether each page
+// with items is followed by an empty page that still carries a
+// next_page_token, which the real API does and callers must tolerate.
+func (w *Workspace) SetPaging(pageSize int, emptyPages bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.pageSize, w.emptyPages = max(1, size), emptyPages
+	w.pageSize, w.emptyPages = max(1, pageSize), emptyPages
 }
 
-// AddUser adds a user.
-func (w *Workspace) AddUser(u User) {
+// AddUser adds a user, or replaces the one with the same user name, and
+// returns it with its SCIM id.
+func (w *Workspace) AddUser(u User) User {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if old := w.usersByName[u.UserName]; old != nil {
+		if u.ID == "" {
+			u.ID = old.ID
+		}
+		*old = u
+		return u
+	}
 	if u.ID == "" {
 		u.ID = randomDigits(16)
 	}
-	w.users[u.UserName] = &u
+	w.users = append(w.users, &u)
+	w.usersByName[u.UserName] = &u
+	return u
 }
 
-// AddCatalog adds a catalog.
-func (w *Workspace) AddCatalog(c Catalog) {
+// Users returns the users in the order they were added.
+func (w *Workspace) Users() []User {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.catalogs[c.Name] = &c
+	out := make([]User, len(w.users))
+	for i, u := range w.users {
+		out[i] = *u
+	}
+	return out
 }
 
-// AddEndpoint adds a serving endpoint.
-func (w *Workspace) AddEndpoint(e Endpoint) {
+// LookupUser returns the user with this user name.
+func (w *Workspace) LookupUser(userName string) (User, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.endpoints[e.Name] = &e
+	if u := w.usersByName[userName]; u != nil {
+		return *u, true
+	}
+	return User{}, false
 }
 
-// Grant lets a user see catalogs or endpoints, by name.
-func (w *Workspace) Grant(userName string, names ...string) {
+// SetServicePrincipal replaces the service principal. Tokens issued to the
+// previous one stop working, as they would if it were deleted.
+func (w *Workspace) SetServicePrincipal(sp ServicePrincipal) {
+	if sp.ID == "" {
+		sp.ID = randomDigits(16)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.grants[userName] == nil {
-		w.grants[userName] = map[string]bool{}
+	w.sp = sp
+	for tok, info := range w.tokens {
+		if info.servicePrincipal {
+			delete(w.tokens, tok)
+		}
+	}
+}
+
+// ServicePrincipal returns the service principal's client id and secret,
+// what the app gets as DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET.
+func (w *Workspace) ServicePrincipal() (clientID, clientSecret string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sp.ClientID, w.sp.ClientSecret
+}
+
+// ServicePrincipalInfo returns the whole service principal.
+func (w *Workspace) ServicePrincipalInfo() ServicePrincipal {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sp
+}
+
+// grantTo records grants in one of the grant maps. The caller holds mu.
+func grantTo(grants map[string]map[string]bool, userName string, names []string) {
+	if grants[userName] == nil {
+		grants[userName] = map[string]bool{}
 	}
 	for _, n := range names {
-		w.grants[userName][n] = true
+		grants[userName][n] = true
 	}
 }
 
-// ServicePrincipal returns the app's client id and secret.
-func (w *Workspace) ServicePrincipal() (clientID, secret string) {
-	return w.spID, w.spSec
-}
-
-// IssueToken returns a new JWT-shaped token of the user with the scopes.
-func (w *Workspace) IssueToken(userName string, scopes ...string) string {
-	claims, _ := json.Marshal(map[string]any{
-		"sub": userName, "iss": "fake-databricks", "aud": "onbehalf", "jti": randomHex(8),
-		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(),
-		"scp": scopes, "scope": strings.Join(scopes, " "),
-	})
-	enc := base64.RawURLEncoding.EncodeToString
-	tok := enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(claims) + "." + enc([]byte(randomHex(16)))
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.tokens[tok] = tokenInfo{user: userName, scopes: slices.Clone(scopes), jwt: true}
-	return tok
-}
-
-// IssuePAT returns a new opaque (personal access) token of the user.
-func (w *Workspace) IssuePAT(userName string) string {
-	tok := "dapi" + randomHex(16)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.tokens[tok] = tokenInfo{user: userName}
-	return tok
-}
-
-// RevokeToken makes a token unknown.
-func (w *Workspace) RevokeToken(tok string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.tokens, tok)
-}
-
-// DatabaseCredentials returns the Lakebase credentials issued so far.
-func (w *Workspace) DatabaseCredentials() []DatabaseCredential {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.dbCreds)
+// sortedKeys returns a map's keys in order, so listings are stable.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func randomHex(n int) string {
@@ -190,11 +201,38 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// randomDigits returns n digits without a leading zero, like SCIM ids.
 func randomDigits(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	for i := range b {
-		b[i] = '1' + b[i]%9
+		b[i] = '0' + b[i]%10
 	}
+	b[0] = '1' + b[0]%9
 	return string(b)
+}
+
+func randomUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return uuidFrom(b)
+}
+
+// stableUUID derives a UUID-shaped id from names, so that ids of catalogs,
+// schemas and tables are the same from run to run.
+func stableUUID(parts ...string) string {
+	b := make([]byte, 0, 16)
+	for i := 0; len(b) < 16; i++ {
+		h := fnv.New64a()
+		_, _ = fmt.Fprint(h, i, parts)
+		b = h.Sum(b)
+	}
+	return uuidFrom(b[:16])
+}
+
+func uuidFrom(b []byte) string {
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
