@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
+)
+
+// output is what run writes, read line by line while it runs.
+type output struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) lines() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return strings.Split(o.buf.String(), "\n")
+}
+
+// started runs the server with vars as its whole environment until the test
+// ends, and returns its base URL and its output once it listens.
+func started(t *testing.T, vars map[string]string) (string, *output) {
+	t.Helper()
+	vars["DATABRICKS_APP_PORT"] = "0"
+	out := &output{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return vars[k] }, out) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v after shutdown, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("run did not return after its context ended")
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, l := range out.lines() {
+			var rec struct {
+				Msg  string `json:"msg"`
+				Port int    `json:"port"`
+			}
+			if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
+				return "http://127.0.0.1:" + strconv.Itoa(rec.Port), out
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run ended before listening: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatal("the server did not log that it listens")
+	return "", nil
+}
+
+func get(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("X-Forwarded-Access-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return resp.StatusCode, body
+}
+
+// demoTokens reads the tokens the demo prints, in order (alice, bob).
+func demoTokens(out *output) []string {
+	var toks []string
+	for _, l := range out.lines() {
+		if tok, ok := strings.CutPrefix(strings.TrimSpace(l), "export TOKEN="); ok {
+			toks = append(toks, tok)
+		}
+	}
+	return toks
+}
+
+func TestRunStartsTheDemoAndAnswersAsEachPrintedUser(t *testing.T) {
+	base, out := started(t, map[string]string{})
+	if code, _ := get(t, base+"/healthz", ""); code != http.StatusOK {
+		t.Fatalf("/healthz answered %d", code)
+	}
+	toks := demoTokens(out)
+	if len(toks) != 2 {
+		t.Fatalf("the demo printed %d tokens, want alice's and bob's", len(toks))
+	}
+	for i, want := range []string{fakeworkspace.Alice, fakeworkspace.Bob} {
+		code, body := get(t, base+"/api/user/me", toks[i])
+		if code != http.StatusOK || body["user_id"] != want || body["auth_method"] != "obo" {
+			t.Errorf("/api/user/me with the printed token %d: %d %v, want %s on behalf of", i, code, body, want)
+		}
+	}
+	if code, body := get(t, base+"/api/user/me", ""); code != http.StatusUnauthorized {
+		t.Errorf("without a token: %d %v, want 401", code, body)
+	}
+}
+
+func TestRunFallsBackToTheServicePrincipalOnlyWhenToldTo(t *testing.T) {
+	base, out := started(t, map[string]string{"APP_ENV": "local", "APP_SP_FALLBACK": "true"})
+	code, body := get(t, base+"/api/user/me", "")
+	if code != http.StatusOK || body["auth_method"] != "service_principal" || body["user_id"] != fakeworkspace.DemoClientID {
+		t.Fatalf("without a token under APP_SP_FALLBACK: %d %v, want the service principal", code, body)
+	}
+	warned := false
+	for _, l := range out.lines() {
+		var rec struct{ Level, Msg string }
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Level == "WARN" && strings.Contains(rec.Msg, "service principal") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Error("no warning logged for a request served as the service principal")
+	}
+	// A user's own token still wins over the fallback.
+	toks := demoTokens(out)
+	if code, body := get(t, base+"/api/user/me", toks[0]); code != http.StatusOK || body["auth_method"] != "obo" {
+		t.Errorf("with alice's token: %d %v, want obo", code, body)
+	}
+}
+
+func TestRunRefusesLocalSwitchesOnDatabricksApps(t *testing.T) {
+	for _, vars := range []map[string]string{
+		{"APP_ENV": "local"},
+		{"APP_ENV": "local", "APP_SP_FALLBACK": "true"},
+		{"DATABRICKS_USER_TOKEN": "dapi-x"},
+	} {
+		vars["DATABRICKS_APP_NAME"], vars["DATABRICKS_HOST"] = "my-app", "https://example.invalid"
+		err := run(context.Background(), func(k string) string { return vars[k] }, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "refused on Databricks Apps") {
+			t.Errorf("%v: err %v, want a refusal", vars, err)
+		}
+	}
+}
