@@ -38,12 +38,12 @@ func newFixture(t *testing.T) (*fixture, string) {
 	}, srv.URL
 }
 
-// realServer is the whole server over the fake workspace, with a short
-// attempt timeout so the timeout case is quick.
+// realServer is the whole server over the fake workspace, with short
+// attempt and invocation timeouts so the timeout cases are quick.
 func realServer(t *testing.T, host string) http.Handler {
 	retry := databricks.DefaultRetryPolicy()
 	retry.AttemptTimeout = 300 * time.Millisecond
-	clients, err := databricks.New(databricks.Options{Host: host, Retry: retry}, databricks.ServicePrincipal{})
+	clients, err := databricks.New(databricks.Options{Host: host, Retry: retry, InvokeTimeout: 500 * time.Millisecond}, databricks.ServicePrincipal{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestContractRealServer(t *testing.T) {
 	doc, router := loadContract(t)
 	f, host := newFixture(t)
 	h := realServer(t, host)
-	for _, c := range cases(f) {
+	for _, c := range append(cases(f), upstreamFailureCases(f)...) {
 		t.Run(c.name, func(t *testing.T) {
 			if err := c.run(t, doc, router, h); err != nil {
 				t.Error(err)
@@ -200,7 +200,7 @@ func TestContractEmptyServerFailsEveryCase(t *testing.T) {
 	doc, router := loadContract(t)
 	f, _ := newFixture(t)
 	h := emptyServer()
-	for _, c := range cases(f) {
+	for _, c := range append(cases(f), upstreamFailureCases(f)...) {
 		t.Run(c.name, func(t *testing.T) {
 			if err := c.run(t, doc, router, h); err == nil {
 				t.Errorf("case passes against the empty server")
