@@ -100,7 +100,8 @@ func New(d Deps) (http.Handler, error) {
 
 // authenticate is the strict-server middleware that runs before every
 // operation: it records the route, then resolves the request's credential and
-// checks the scopes the contract requires for this operation.
+// checks the scopes the contract requires for this operation; when the
+// operation ends, its error (if any) completes the authentication decision.
 func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMiddlewareFunc {
 	return func(next api.StrictHandlerFunc, _ string) api.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
@@ -114,7 +115,9 @@ func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMid
 			if err != nil {
 				return nil, err
 			}
-			return next(ctx, w, r, request)
+			resp, err := next(ctx, w, r, request)
+			a.Decide(ctx, err)
+			return resp, err
 		}
 	}
 }
