@@ -65,7 +65,9 @@ func failureReason(err error) (reason string, ok bool) {
 // request's Meta, for the metrics, and writes the request's one auth_event
 // line.
 func (a *Authenticator) Decide(ctx context.Context, err error) {
-	d := reqctx.AuthDecision{TokenPresent: true, Success: true}
+	cred, _ := reqctx.CredentialFrom(ctx)
+	// A request served by the service-principal fallback presented no token.
+	d := reqctx.AuthDecision{TokenPresent: cred.Method == reqctx.OBO, Success: true}
 	if reason, failed := failureReason(err); failed {
 		d.Success, d.Reason = false, reason
 	}

@@ -78,6 +78,9 @@ type Meta struct {
 // AuthDecision is the outcome of authenticating one API request: whether its
 // credential was accepted and, if not, why, in a fixed vocabulary.
 type AuthDecision struct {
+	// TokenPresent is whether a user token was presented (the header, or
+	// DATABRICKS_USER_TOKEN in local development); false for the
+	// service-principal fallback.
 	TokenPresent bool
 	Success      bool
 	// Reason is one of a small fixed set (see auth.FailureReasons); "" on success.
