@@ -85,10 +85,10 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	e := newEnv(t, true)
 	before, _ := scrape(t, e.strict)
 
-	send(e.strict, "GET", "/api/user/me", "", e.alice, nil)                    // success
-	send(e.strict, "GET", "/api/user/me", "", "", nil)                         // missing token
+	send(e.strict, "GET", "/api/user/me", "", e.alice, nil)                     // success
+	send(e.strict, "GET", "/api/user/me", "", "", nil)                          // missing token
 	send(e.strict, "GET", "/api/unity-catalog/catalogs", "", e.aliceNoIDs, nil) // success (has the catalogs scope)
-	send(e.strict, "GET", "/api/user/me", "", e.aliceNoIDs, nil)               // missing scope
+	send(e.strict, "GET", "/api/user/me", "", e.aliceNoIDs, nil)                // missing scope
 	e.ws.InjectFault(fakeworkspace.Fault{Path: mePath, Status: 503, Count: 1})
 	if a := send(e.strict, "GET", "/api/user/me", "", e.alice, nil); a.status != http.StatusOK { // retried once, then success
 		t.Fatalf("retried request: %d", a.status)
