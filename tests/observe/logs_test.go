@@ -47,6 +47,15 @@ func TestEveryScenarioLogsItsDecision(t *testing.T) {
 				t.Fatalf("%d auth_event lines, want 1", len(events))
 			}
 			checkAuthEvent(t, events[0], s)
+			if s.fallback && s.decision == "success" {
+				warned := false
+				for _, l := range lines {
+					warned = warned || (l["level"] == "WARN" && l["auth_method"] == "service_principal" && l["msg"] != "auth_event")
+				}
+				if !warned {
+					t.Error("a request served by the service-principal fallback logged no warning")
+				}
+			}
 			if got := len(withMsg(lines, "retrying Databricks call")); got != s.retries {
 				t.Errorf("%d retry lines, want %d", got, s.retries)
 			}
