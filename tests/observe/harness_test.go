@@ -47,6 +47,9 @@ type env struct {
 	// unknown is a token the workspace never issued; malformed is alice's
 	// token sent with a "Bearer " prefix, which is not a bare token.
 	unknown, malformed string
+	// extraSecrets are more secrets the no-secret check looks for (a
+	// scenario's database password, say).
+	extraSecrets []string
 }
 
 func newEnv(t *testing.T, perUser bool) *env {

@@ -18,7 +18,10 @@ type scenario struct {
 	// service-principal fallback.
 	fallback bool
 	faults   []fakeworkspace.Fault
-	want     int
+	// setup, when set, prepares what faults cannot (a database error, say)
+	// and may add to e.extraSecrets; it runs before the request.
+	setup func(t *testing.T, e *env)
+	want  int
 	// decision is the auth_event's outcome: "success", a failure reason, or
 	// "" when the request makes no authentication decision.
 	decision string
@@ -75,6 +78,9 @@ func (s scenario) run(t *testing.T, e *env) answer {
 	t.Helper()
 	for _, f := range s.faults {
 		e.ws.InjectFault(f)
+	}
+	if s.setup != nil {
+		s.setup(t, e)
 	}
 	defer e.ws.ClearFaults()
 	h := e.strict

@@ -41,7 +41,8 @@ func TestLeakFindsAnyRecognisablePart(t *testing.T) {
 // captured log, either server's /metrics output, or any answer (body and
 // headers). The secrets: the user tokens sent, the service principal's
 // client secret, and every token the fake workspace saw (the service
-// principal's own access tokens included).
+// principal's own access tokens included), the Lakebase passwords it
+// issued, and whatever a scenario adds to env.extraSecrets.
 func TestNoSecretAnywhere(t *testing.T) {
 	e := newEnv(t, true)
 	var seen []string
@@ -67,6 +68,11 @@ func TestNoSecretAnywhere(t *testing.T) {
 			}
 		}
 	}
+	// Lakebase passwords, once the server asks for any.
+	for _, c := range e.ws.DatabaseCredentials() {
+		secrets = append(secrets, c.Token)
+	}
+	secrets = append(secrets, e.extraSecrets...)
 	if spTokens == 0 {
 		t.Fatal("no service-principal token was used: the fallback scenarios did not run as meant")
 	}
