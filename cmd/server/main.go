@@ -18,6 +18,7 @@ import (
 	"time"
 
 	sdklogger "github.com/databricks/databricks-sdk-go/logger"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/config"
@@ -55,15 +56,19 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		cfg.Host, cfg.ClientID, cfg.ClientSecret = demo.URL, demo.ClientID, config.Secret(demo.ClientSecret)
 	}
 
+	// The server's own registry, never the global default one.
+	metrics, err := observe.NewMetrics(prometheus.NewRegistry(), observe.MetricsOptions{PerUser: cfg.MetricsPerUser})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+
 	retry := databricks.DefaultRetryPolicy()
 	retry.AttemptTimeout = cfg.UpstreamTimeout
 	clients, err := databricks.New(databricks.Options{
 		Host:          cfg.Host,
 		Retry:         retry,
 		InvokeTimeout: cfg.InvokeTimeout,
-		OnRetry: func(ctx context.Context, operation string, attempt int, cause error) {
-			log.WarnContext(ctx, "retrying Databricks call", "operation", operation, "retry_attempt", attempt, "cause", cause.Error())
-		},
+		OnRetry:       observe.OnRetry(log, metrics),
 	}, databricks.ServicePrincipal{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal()})
 	if err != nil {
 		return err
@@ -80,6 +85,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Log:  log,
 		User: clients.User,
 		Auth: auth.New(authCfg, log),
+		// Metrics and Observers: see impl/observe/metrics.go.
+		Metrics:   metrics.Handler(),
+		Observers: []observe.RequestObserver{metrics},
 	})
 	if err != nil {
 		return err
@@ -90,7 +98,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           metrics.Track(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// An agent invocation may take the whole invocation timeout.

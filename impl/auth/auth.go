@@ -41,28 +41,48 @@ func New(cfg Config, log *slog.Logger) *Authenticator {
 
 // Authenticate returns ctx carrying the request's credential, after checking
 // that its token has the required scopes. Errors: Unauthenticated when there
-// is no token, Forbidden (with MissingScopes) when scopes are missing.
+// is no token or it is malformed, Forbidden (with MissingScopes) when scopes
+// are missing. A refusal is the request's authentication decision, recorded
+// and logged here; once the credential passes, the caller makes the decision
+// with Decide when the operation ends.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, required []string) (context.Context, error) {
+	meta := reqctx.MetaFrom(ctx)
 	cred, err := a.credential(ctx, r)
 	if err != nil {
-		a.log.WarnContext(ctx, "auth_event", "event", "authentication", "token_present", false,
-			"auth_method", "none", "reason", "missing_token")
+		reason, failed := failureReason(err)
+		if !failed {
+			reason = ReasonOther
+		}
+		a.record(ctx, reqctx.AuthDecision{TokenPresent: r.Header.Get(TokenHeader) != "", Reason: reason}, nil)
 		return ctx, err
 	}
-	meta := reqctx.MetaFrom(ctx)
 	meta.AuthMethod = cred.Method
 	if cred.Method == reqctx.ServicePrincipal {
 		a.log.WarnContext(ctx, "request served with the app's service principal, not a user: local development fallback (APP_SP_FALLBACK=true)",
 			"auth_method", cred.Method)
 	}
-	if err := a.checkScopes(ctx, cred, required); err != nil {
-		return ctx, err
+	if missing := a.missingScopes(ctx, cred, required); len(missing) > 0 {
+		a.record(ctx, reqctx.AuthDecision{TokenPresent: true, Reason: ReasonMissingScope}, missing)
+		return ctx, &apperr.Error{
+			Kind:          apperr.Forbidden,
+			Detail:        "Your access token lacks the OAuth scopes this operation needs: " + strings.Join(missing, ", ") + ".",
+			MissingScopes: missing,
+			Reason:        ReasonMissingScope,
+		}
 	}
 	return reqctx.WithCredential(ctx, cred), nil
 }
 
 func (a *Authenticator) credential(ctx context.Context, r *http.Request) (reqctx.Credential, error) {
 	if tok := strings.TrimSpace(r.Header.Get(TokenHeader)); tok != "" {
+		if !wellFormedToken(tok) {
+			// The detail never echoes the token, not even a part of it.
+			return reqctx.Credential{}, &apperr.Error{
+				Kind:   apperr.Unauthenticated,
+				Detail: "The " + TokenHeader + " header does not hold a well-formed token (it must be the bare token, without a \"Bearer\" prefix, spaces or control characters).",
+				Reason: ReasonInvalidToken,
+			}
+		}
 		return reqctx.Credential{Token: tok, Method: reqctx.OBO}, nil
 	}
 	if a.cfg.LocalUserToken != "" {
@@ -78,32 +98,37 @@ func (a *Authenticator) credential(ctx context.Context, r *http.Request) (reqctx
 	return reqctx.Credential{}, &apperr.Error{
 		Kind:   apperr.Unauthenticated,
 		Detail: "The " + TokenHeader + " header is missing. Databricks Apps sets it for signed-in users; in local development set DATABRICKS_USER_TOKEN (see the README).",
-		Reason: "missing_token",
+		Reason: ReasonMissingToken,
 	}
 }
 
-// checkScopes refuses a JWT that lacks a required scope, before any call to
+// wellFormedToken reports whether tok can be a bearer token at all (RFC 6750's
+// b64token characters): anything else would be rejected by Databricks, or
+// could not even be sent in an Authorization header.
+func wellFormedToken(tok string) bool {
+	for _, c := range tok {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case strings.ContainsRune("-._~+/=", c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// missingScopes returns the required scopes a JWT lacks, before any call to
 // Databricks is made. Tokens that are not JWTs (personal access tokens) are
 // passed on unchecked: Databricks itself will decide.
-func (a *Authenticator) checkScopes(ctx context.Context, cred reqctx.Credential, required []string) error {
+func (a *Authenticator) missingScopes(ctx context.Context, cred reqctx.Credential, required []string) []string {
 	granted, isJWT := TokenScopes(cred.Token)
-	missing := []string(nil)
-	if isJWT {
-		missing = MissingScopes(granted, required)
-	}
-	// The token itself is never logged, nor any part of it: only facts about it.
-	a.log.InfoContext(ctx, "auth_event", "event", "scope_check", "token_present", true, "token_length", len(cred.Token),
-		"token_is_jwt", isJWT, "auth_method", cred.Method, "scopes", granted, "required_scopes", required,
-		"required_present", len(missing) == 0)
-	if len(missing) == 0 {
+	if !isJWT {
 		return nil
 	}
-	return &apperr.Error{
-		Kind:          apperr.Forbidden,
-		Detail:        "Your access token lacks the OAuth scopes this operation needs: " + strings.Join(missing, ", ") + ".",
-		MissingScopes: missing,
-		Reason:        "missing_scope",
-	}
+	// The token itself is never logged, nor any part of it: only facts about it.
+	a.log.DebugContext(ctx, "scope check", "token_is_jwt", isJWT, "auth_method", cred.Method,
+		"scopes", granted, "required_scopes", required)
+	return MissingScopes(granted, required)
 }
 
 // RemediationSteps is what a user whose token lacks a scope must do, in order.

@@ -62,6 +62,9 @@ type Config struct {
 	DatabaseURL Secret
 	// Migrate is false when APP_MIGRATE=off.
 	Migrate bool
+	// MetricsPerUser is false when APP_METRICS_PER_USER=off: no
+	// auth_requests_by_user metric, whose series grow with the users.
+	MetricsPerUser bool
 }
 
 // OnDatabricksApps reports whether the server runs on Databricks Apps.
@@ -81,6 +84,8 @@ func Load(getenv func(string) string) (Config, error) {
 		UserToken:    Secret(strings.TrimSpace(getenv("DATABRICKS_USER_TOKEN"))),
 		DatabaseURL:  Secret(getenv("DATABASE_URL")),
 		Migrate:      !strings.EqualFold(getenv("APP_MIGRATE"), "off"),
+		// Checked below: anything but on/off is refused.
+		MetricsPerUser: true,
 	}
 	var errs []error
 	var err error
@@ -100,6 +105,13 @@ func Load(getenv func(string) string) (Config, error) {
 		c.SPFallback = true
 	default:
 		errs = append(errs, fmt.Errorf("APP_SP_FALLBACK must be true or false"))
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("APP_METRICS_PER_USER"))); v {
+	case "", "on", "true":
+	case "off", "false":
+		c.MetricsPerUser = false
+	default:
+		errs = append(errs, fmt.Errorf("APP_METRICS_PER_USER must be on or off"))
 	}
 	if c.LogLevel, err = logLevel(getenv("LOG_LEVEL")); err != nil {
 		errs = append(errs, err)

@@ -56,14 +56,16 @@ func New(d Deps) (http.Handler, error) {
 			},
 			ResponseErrorHandlerFunc: problems.write,
 		})
+	apiRoutes := http.NewServeMux()
 	routes := api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
+		BaseRouter: apiRoutes,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			problems.write(w, r, &apperr.Error{Kind: apperr.Invalid, Detail: "A parameter is invalid.", Reason: "invalid_parameter", Err: err})
 		},
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/api/", limitBody(validator(doc, problems)(routes)))
+	mux.Handle("/api/", labelRoute(apiRoutes, ops)(limitBody(validator(doc, problems)(routes))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -93,6 +95,7 @@ func New(d Deps) (http.Handler, error) {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		reqctx.MetaFrom(r.Context()).Route = observe.Unmatched
 		problems.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
 	})
 	return observe.Requests(d.Log, mux, d.Observers...), nil
@@ -100,7 +103,8 @@ func New(d Deps) (http.Handler, error) {
 
 // authenticate is the strict-server middleware that runs before every
 // operation: it records the route, then resolves the request's credential and
-// checks the scopes the contract requires for this operation.
+// checks the scopes the contract requires for this operation; when the
+// operation ends, its error (if any) completes the authentication decision.
 func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMiddlewareFunc {
 	return func(next api.StrictHandlerFunc, _ string) api.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
@@ -114,7 +118,9 @@ func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMid
 			if err != nil {
 				return nil, err
 			}
-			return next(ctx, w, r, request)
+			resp, err := next(ctx, w, r, request)
+			a.Decide(ctx, err)
+			return resp, err
 		}
 	}
 }

@@ -55,6 +55,7 @@ func (p problemWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 	if kind == "" {
 		kind = e.Kind.String()
 	}
+	reqctx.MetaFrom(ctx).Reason = kind
 	prob := api.Problem{
 		Type:          "urn:onbehalf:problem:" + kind,
 		Title:         ks.title,

@@ -27,7 +27,7 @@ func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if m.CorrelationID != "" {
 		r.AddAttrs(slog.String("correlation_id", m.CorrelationID))
 	}
-	if m.UserID != "" {
+	if m.UserID != "" && !hasAttr(r, "user_id") {
 		r.AddAttrs(slog.String("user_id", m.UserID))
 	}
 	return h.Handler.Handle(ctx, r)
@@ -39,4 +39,15 @@ func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h contextHandler) WithGroup(name string) slog.Handler {
 	return contextHandler{h.Handler.WithGroup(name)}
+}
+
+// hasAttr reports whether the record already has a top-level key, so that a
+// line that states it itself (the auth_event line) does not get it twice.
+func hasAttr(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
 }

@@ -47,7 +47,7 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 			meta.Route = r.Pattern
 		}
 		if meta.Route == "" {
-			meta.Route = "unmatched"
+			meta.Route = Unmatched
 		}
 		elapsed := time.Since(start)
 		for _, o := range observers {
@@ -61,6 +61,9 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 		}
 		if meta.AuthMethod != "" {
 			attrs = append(attrs, slog.String("auth_method", string(meta.AuthMethod)))
+		}
+		if meta.Reason != "" {
+			attrs = append(attrs, slog.String("reason", meta.Reason))
 		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})

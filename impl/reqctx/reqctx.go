@@ -65,6 +65,26 @@ type Meta struct {
 	Operation  string
 	UserID     string
 	AuthMethod AuthMethod
+	// Reason is the fixed label of the error the request was answered with
+	// (apperr.Error.Reason, or its kind), "" when it succeeded.
+	Reason string
+	// Retries counts the retries of Databricks calls made for the request.
+	Retries int
+	// Auth is the request's authentication decision, nil until one is made
+	// (only API operations make one).
+	Auth *AuthDecision
+}
+
+// AuthDecision is the outcome of authenticating one API request: whether its
+// credential was accepted and, if not, why, in a fixed vocabulary.
+type AuthDecision struct {
+	// TokenPresent is whether a user token was presented (the header, or
+	// DATABRICKS_USER_TOKEN in local development); false for the
+	// service-principal fallback.
+	TokenPresent bool
+	Success      bool
+	// Reason is one of a small fixed set (see auth.FailureReasons); "" on success.
+	Reason string
 }
 
 type metaKey struct{}
