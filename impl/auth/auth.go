@@ -119,16 +119,19 @@ func wellFormedToken(tok string) bool {
 
 // missingScopes returns the required scopes a JWT lacks, before any call to
 // Databricks is made. Tokens that are not JWTs (personal access tokens) are
-// passed on unchecked: Databricks itself will decide.
+// passed on unchecked: Databricks itself will decide. Every check is logged
+// with facts about the token (its length, the scopes found, whether the
+// required ones are present), never the token or any part of it.
 func (a *Authenticator) missingScopes(ctx context.Context, cred reqctx.Credential, required []string) []string {
 	granted, isJWT := TokenScopes(cred.Token)
-	if !isJWT {
-		return nil
+	var missing []string
+	if isJWT {
+		missing = MissingScopes(granted, required)
 	}
-	// The token itself is never logged, nor any part of it: only facts about it.
-	a.log.DebugContext(ctx, "scope check", "token_is_jwt", isJWT, "auth_method", cred.Method,
-		"scopes", granted, "required_scopes", required)
-	return MissingScopes(granted, required)
+	a.log.InfoContext(ctx, "scope_check", "token_present", true, "token_length", len(cred.Token),
+		"token_is_jwt", isJWT, "auth_method", cred.Method, "scopes", granted, "required_scopes", required,
+		"required_present", len(missing) == 0)
+	return missing
 }
 
 // RemediationSteps is what a user whose token lacks a scope must do, in order.

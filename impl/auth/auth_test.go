@@ -1,10 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,5 +52,51 @@ func TestAuthenticateRefusesMalformedTokens(t *testing.T) {
 		if meta.Auth == nil || meta.Auth.Success || meta.Auth.Reason != ReasonInvalidToken || !meta.Auth.TokenPresent {
 			t.Errorf("%q: decision %+v", c.token, meta.Auth)
 		}
+	}
+}
+
+// TestScopeCheckIsLoggedWithFactsAboutTheTokenOnly: each request's scope
+// check logs the token's presence and length, the scopes found and whether
+// the required ones are present, and never the token.
+func TestScopeCheckIsLoggedWithFactsAboutTheTokenOnly(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		token       string
+		wantJWT     bool
+		wantPresent bool
+		wantScopes  []any
+	}{
+		{"JWT with the scope", jwt(t, map[string]any{"scope": "sql iam.current-user:read"}), true, true, []any{"iam.current-user:read", "sql"}},
+		{"JWT without it", jwt(t, map[string]any{"scp": []string{"sql"}}), true, false, []any{"sql"}},
+		{"personal access token", "dapi0123456789abcdef", false, true, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			a := New(Config{}, slog.New(slog.NewJSONHandler(&logs, nil)))
+			r := httptest.NewRequest("GET", "/api/user/me", nil)
+			r.Header.Set(TokenHeader, c.token)
+			_, _ = a.Authenticate(reqctx.WithMeta(context.Background(), &reqctx.Meta{}), r, []string{"iam.current-user:read"})
+			var check map[string]any
+			for _, l := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+				var line map[string]any
+				if err := json.Unmarshal(l, &line); err != nil {
+					t.Fatalf("log line is not JSON: %s", l)
+				}
+				if line["msg"] == "scope_check" {
+					check = line
+				}
+			}
+			if check == nil {
+				t.Fatalf("no scope_check line in %s", logs.String())
+			}
+			scopes, _ := check["scopes"].([]any)
+			if check["token_present"] != true || check["token_length"] != float64(len(c.token)) || check["token_is_jwt"] != c.wantJWT ||
+				check["required_present"] != c.wantPresent || !slices.Equal(scopes, c.wantScopes) {
+				t.Errorf("scope_check %v", check)
+			}
+			if strings.Contains(logs.String(), c.token[len(c.token)-12:]) {
+				t.Errorf("the log holds part of the token: %s", logs.String())
+			}
+		})
 	}
 }
