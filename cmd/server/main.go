@@ -69,6 +69,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 
+	store, err := openStore(ctx, cfg, demoMode, clients.App, log)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
+
 	authCfg := auth.Config{}
 	if cfg.Local {
 		authCfg.LocalUserToken = cfg.UserToken.Reveal()
@@ -77,9 +85,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 	handler, err := httpapi.New(httpapi.Deps{
-		Log:  log,
-		User: clients.User,
-		Auth: auth.New(authCfg, log),
+		Log:   log,
+		User:  clients.User,
+		Auth:  auth.New(authCfg, log),
+		Store: store,
 	})
 	if err != nil {
 		return err
