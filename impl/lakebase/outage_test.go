@@ -83,3 +83,15 @@ func TestStoreWaitIsBoundedWhenTheDatabaseIsSilent(t *testing.T) {
 	proxy.Restore()
 	wantValue(t, s, alice, "k", `1`)
 }
+
+// TestFirstRequestAfterTheDatabaseCameBackSucceeds: the connections that
+// died during an outage nobody noticed are left in the pool; the first
+// operation afterwards must not fail on them.
+func TestFirstRequestAfterTheDatabaseCameBackSucceeds(t *testing.T) {
+	s, proxy := storeThroughProxy(t, lakebase.DefaultTimeout)
+	put(t, s, alice, "k", `1`)
+	proxy.Cut()
+	proxy.Restore()
+	wantValue(t, s, alice, "k", `1`)
+	put(t, s, alice, "k", `2`)
+}

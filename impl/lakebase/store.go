@@ -59,12 +59,31 @@ func (s *Store) inTx(ctx context.Context, userID string, fn func(ctx context.Con
 	}
 	octx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := pgx.BeginFunc(octx, s.pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		if err := q.SetCurrentUser(octx, userID); err != nil {
-			return err
+	tx, err := s.begin(octx)
+	if err != nil {
+		return translate(ctx, err)
+	}
+	defer func() { _ = tx.Rollback(octx) }() // a no-op once committed
+	q := db.New(tx)
+	if err := q.SetCurrentUser(octx, userID); err != nil {
+		return translate(ctx, err)
+	}
+	if err := fn(octx, q); err != nil {
+		return translate(ctx, err)
+	}
+	return translate(ctx, tx.Commit(octx))
+}
+
+// begin starts a transaction. A pooled connection that died while idle (the
+// database restarted, the network dropped it) fails at BEGIN, before
+// anything ran, and is then discarded by the pool: begin tries the next
+// one, so the first requests after an outage do not fail on the dead
+// connections it left behind.
+func (s *Store) begin(ctx context.Context) (pgx.Tx, error) {
+	for attempt := int32(0); ; attempt++ {
+		tx, err := s.pool.Begin(ctx)
+		if err == nil || ctx.Err() != nil || !unreachable(err) || attempt >= s.pool.Config().MaxConns {
+			return tx, err
 		}
-		return fn(octx, q)
-	})
-	return translate(ctx, err)
+	}
 }

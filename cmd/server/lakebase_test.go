@@ -1,0 +1,102 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/onbehalf/onbehalf/impl/auth"
+	"github.com/onbehalf/onbehalf/impl/config"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
+	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
+)
+
+// TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection
+// wires the store as on Databricks Apps (PG* variables, no DATABASE_URL)
+// against the fake workspace: only the service principal's token asks for
+// database credentials, never a user's, and a new connection (after the
+// database went away and came back) gets a new credential.
+func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *testing.T) {
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	spID, spSecret := ws.ServicePrincipal()
+	clients, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{ClientID: spID, ClientSecret: spSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dbURL := lakebasetest.NewDatabase(t)
+	u, _ := url.Parse(dbURL)
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	pu, _ := url.Parse(proxy.Through(t, dbURL))
+	host, port, _ := net.SplitHostPort(pu.Host)
+	cfg := config.Config{ClientID: spID, Migrate: true, Lakebase: config.Lakebase{
+		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: "onbehalf-test",
+	}}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	store, err := openStore(t.Context(), cfg, false, clients.App, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store == nil {
+		t.Fatal("no store from the PG* variables")
+	}
+	t.Cleanup(store.Close)
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+	put := func() {
+		t.Helper()
+		req := httptest.NewRequest("PUT", "/api/preferences/theme", strings.NewReader(`{"value":"dark"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-Access-Token", alice)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("PUT as alice: %d %s", rec.Code, rec.Body)
+		}
+	}
+
+	put()
+	before := ws.DatabaseCredentials()
+	if len(before) == 0 {
+		t.Fatal("no database credential was asked for")
+	}
+	proxy.Cut() // every open connection is lost
+	proxy.Restore()
+	put()
+	after := ws.DatabaseCredentials()
+	if len(after) <= len(before) {
+		t.Fatalf("%d credentials before the new connection, %d after: a new connection must get a new one", len(before), len(after))
+	}
+	tokens := map[string]bool{}
+	for _, c := range after {
+		if c.IssuedTo != spID || !slices.Equal(c.InstanceNames, []string{"onbehalf-test"}) {
+			t.Errorf("credential issued to %q for %v, want the service principal %q for onbehalf-test", c.IssuedTo, c.InstanceNames, spID)
+		}
+		if tokens[c.Token] {
+			t.Error("the same credential was issued twice")
+		}
+		tokens[c.Token] = true
+	}
+	reqs := ws.RequestsTo("/api/2.0/database/credentials")
+	if len(reqs) != len(after) {
+		t.Errorf("%d credential requests, %d credentials", len(reqs), len(after))
+	}
+	for _, r := range reqs {
+		if r.UserName != spID || r.Token == alice {
+			t.Errorf("a credential was asked for with the token of %q, want only the service principal's", r.UserName)
+		}
+	}
+}
