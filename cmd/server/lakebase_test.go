@@ -100,3 +100,37 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 		}
 	}
 }
+
+func TestOpenStoreChoosesTheConnection(t *testing.T) {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	lakebaseVars := config.Lakebase{Host: "instance-1.database.example.com"}
+
+	// Neither DATABASE_URL nor PGHOST: not configured. The demo ignores
+	// PGHOST (its service principal is the fake's).
+	for _, tc := range []struct {
+		name string
+		cfg  config.Config
+		demo bool
+	}{
+		{"nothing set", config.Config{}, false},
+		{"demo with PGHOST", config.Config{Lakebase: lakebaseVars}, true},
+	} {
+		store, err := openStore(t.Context(), tc.cfg, tc.demo, nil, log)
+		if store != nil || err != nil {
+			t.Errorf("%s: store %v err %v, want not configured", tc.name, store, err)
+		}
+	}
+	if _, err := openStore(t.Context(), config.Config{Lakebase: lakebaseVars}, false, nil, log); err == nil || !strings.Contains(err.Error(), "service principal") {
+		t.Errorf("PGHOST without a service principal: err %v", err)
+	}
+	dbURL := lakebasetest.NewDatabase(t)
+	store, err := openStore(t.Context(), config.Config{DatabaseURL: config.Secret(dbURL), Migrate: false}, true, nil, log)
+	if err != nil || store == nil {
+		t.Fatalf("DATABASE_URL in the demo: store %v err %v", store, err)
+	}
+	defer store.Close()
+	// APP_MIGRATE=off: nothing was migrated.
+	if _, err := store.GetPreference(t.Context(), "alice@example.com", "k"); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("an unmigrated database answers %v, want a missing table", err)
+	}
+}
