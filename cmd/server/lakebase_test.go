@@ -74,6 +74,17 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 		t.Fatal("no database credential was asked for")
 	}
 	proxy.Cut() // every open connection is lost
+	req := httptest.NewRequest("GET", "/api/preferences/theme", nil)
+	req.Header.Set("X-Forwarded-Access-Token", alice)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("GET while the database is away: %d, want 503", rec.Code)
+	}
+	if n := len(ws.DatabaseCredentials()) - len(before); n > 1 {
+		t.Errorf("one request while the database is away asked for %d credentials, want at most 1", n)
+	}
+	before = ws.DatabaseCredentials()
 	proxy.Restore()
 	put()
 	after := ws.DatabaseCredentials()

@@ -16,12 +16,15 @@ package lakebase
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onbehalf/onbehalf/gen/db"
+	"github.com/onbehalf/onbehalf/impl/apperr"
 )
 
 // DefaultTimeout bounds one store operation, waiting for a connection
@@ -78,12 +81,20 @@ func (s *Store) inTx(ctx context.Context, userID string, fn func(ctx context.Con
 // database restarted, the network dropped it) fails at BEGIN, before
 // anything ran, and is then discarded by the pool: begin tries the next
 // one, so the first requests after an outage do not fail on the dead
-// connections it left behind.
+// connections it left behind. A failure to open a new connection is not
+// retried: the database is down, and each try would cost a credential.
 func (s *Store) begin(ctx context.Context) (pgx.Tx, error) {
 	for attempt := int32(0); ; attempt++ {
 		tx, err := s.pool.Begin(ctx)
-		if err == nil || ctx.Err() != nil || !unreachable(err) || attempt >= s.pool.Config().MaxConns {
+		if err == nil || ctx.Err() != nil || !unreachable(err) || connecting(err) || attempt >= s.pool.Config().MaxConns {
 			return tx, err
 		}
 	}
+}
+
+// connecting reports whether err came from opening a new connection (its
+// credential included) rather than from a pooled one.
+func connecting(err error) bool {
+	var connectErr *pgconn.ConnectError
+	return errors.As(err, &connectErr) || apperr.As(err) != nil
 }
