@@ -74,6 +74,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 
+	store, err := openStore(ctx, cfg, demoMode, clients.App, log)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+	}
+
 	authCfg := auth.Config{}
 	if cfg.Local {
 		authCfg.LocalUserToken = cfg.UserToken.Reveal()
@@ -82,9 +90,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 	handler, err := httpapi.New(httpapi.Deps{
-		Log:  log,
-		User: clients.User,
-		Auth: auth.New(authCfg, log),
+		Log:   log,
+		User:  clients.User,
+		Auth:  auth.New(authCfg, log),
+		Store: store,
 		// Metrics and Observers: see impl/observe/metrics.go.
 		Metrics:   metrics.Handler(),
 		Observers: []observe.RequestObserver{metrics},

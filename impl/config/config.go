@@ -60,11 +60,27 @@ type Config struct {
 	InvokeTimeout time.Duration
 	// DatabaseURL is DATABASE_URL: a Postgres URL used as given (local development, tests).
 	DatabaseURL Secret
+	// Lakebase is the Lakebase instance as Databricks Apps injects it, used
+	// when DatabaseURL is empty.
+	Lakebase Lakebase
 	// Migrate is false when APP_MIGRATE=off.
 	Migrate bool
 	// MetricsPerUser is false when APP_METRICS_PER_USER=off: no
 	// auth_requests_by_user metric, whose series grow with the users.
 	MetricsPerUser bool
+}
+
+// Lakebase is a Lakebase instance reached as the app's service principal.
+// It holds no password: each connection gets a fresh credential.
+type Lakebase struct {
+	Host     string // PGHOST; empty: no Lakebase instance
+	Port     string // PGPORT (default 5432)
+	Database string // PGDATABASE (default databricks_postgres)
+	User     string // PGUSER: the service principal's Postgres role (default DATABRICKS_CLIENT_ID)
+	SSLMode  string // PGSSLMODE (default require)
+	// Instance is LAKEBASE_INSTANCE_NAME (default: PGHOST's first label),
+	// the instance the credentials are asked for.
+	Instance string
 }
 
 // OnDatabricksApps reports whether the server runs on Databricks Apps.
@@ -86,6 +102,14 @@ func Load(getenv func(string) string) (Config, error) {
 		Migrate:      !strings.EqualFold(getenv("APP_MIGRATE"), "off"),
 		// Checked below: anything but on/off is refused.
 		MetricsPerUser: true,
+		Lakebase: Lakebase{
+			Host:     strings.TrimSpace(getenv("PGHOST")),
+			Port:     strings.TrimSpace(getenv("PGPORT")),
+			Database: strings.TrimSpace(getenv("PGDATABASE")),
+			User:     strings.TrimSpace(getenv("PGUSER")),
+			SSLMode:  strings.TrimSpace(getenv("PGSSLMODE")),
+			Instance: strings.TrimSpace(getenv("LAKEBASE_INSTANCE_NAME")),
+		},
 	}
 	var errs []error
 	var err error
@@ -122,6 +146,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.InvokeTimeout, err = durationVar(getenv, "APP_INVOKE_TIMEOUT", 120*time.Second); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Lakebase.check()...)
 	errs = append(errs, c.checkSafety()...)
 	return c, errors.Join(errs...)
 }
@@ -153,6 +178,22 @@ func (c Config) checkSafety() []error {
 	}
 	if c.SPFallback && (c.ClientID == "" || c.ClientSecret == "") && c.Host != "" {
 		errs = append(errs, errors.New("APP_SP_FALLBACK=true needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET"))
+	}
+	return errs
+}
+
+// check refuses Lakebase settings that could not work.
+func (l Lakebase) check() []error {
+	var errs []error
+	if l.Port != "" {
+		if p, err := strconv.Atoi(l.Port); err != nil || p <= 0 || p > 65535 {
+			errs = append(errs, errors.New("PGPORT must be a port number"))
+		}
+	}
+	switch l.SSLMode {
+	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+	default:
+		errs = append(errs, fmt.Errorf("PGSSLMODE must be disable, allow, prefer, require, verify-ca or verify-full, not %q", l.SSLMode))
 	}
 	return errs
 }

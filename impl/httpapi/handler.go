@@ -16,6 +16,7 @@ import (
 	"github.com/onbehalf/onbehalf/impl/apperr"
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
 	"github.com/onbehalf/onbehalf/impl/observe"
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
@@ -39,6 +40,9 @@ type Deps struct {
 	Metrics http.Handler
 	// Observers hear about every finished request.
 	Observers []observe.RequestObserver
+	// Store keeps the users' data in Lakebase; nil when Lakebase is not
+	// configured (its operations answer 503). When set, GET /readyz pings it.
+	Store *lakebase.Store
 }
 
 // New returns the server's whole HTTP handler.
@@ -48,7 +52,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	problems := problemWriter{log: d.Log}
-	strict := api.NewStrictHandlerWithOptions(&Server{user: d.User},
+	strict := api.NewStrictHandlerWithOptions(&Server{user: d.User, store: d.Store, log: d.Log},
 		[]api.StrictMiddlewareFunc{authenticate(d.Auth, ops)},
 		api.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -70,6 +74,12 @@ func New(d Deps) (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if d.Store != nil {
+			if err := d.Store.Ping(r.Context()); err != nil {
+				problems.write(w, r, err)
+				return
+			}
+		}
 		if d.Ready != nil {
 			if err := d.Ready(r.Context()); err != nil {
 				problems.write(w, r, err)

@@ -3,16 +3,21 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 
 	"github.com/onbehalf/onbehalf/gen/api"
 	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
 // Server implements the contract's operations.
 type Server struct {
 	user *databricks.UserClient
+	// store is nil when Lakebase is not configured.
+	store *lakebase.Store
+	log   *slog.Logger
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

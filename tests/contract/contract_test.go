@@ -15,6 +15,8 @@ import (
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
+	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
 )
 
 // fixture is a fake workspace and tokens of its demo users.
@@ -38,9 +40,10 @@ func newFixture(t *testing.T) (*fixture, string) {
 	}, srv.URL
 }
 
-// realServer is the whole server over the fake workspace, with short
-// attempt and invocation timeouts so the timeout cases are quick.
-func realServer(t *testing.T, host string) http.Handler {
+// realServer is the whole server over the fake workspace and store (nil:
+// Lakebase not configured), with short attempt and invocation timeouts so
+// the timeout cases are quick.
+func realServer(t *testing.T, host string, store *lakebase.Store) http.Handler {
 	retry := databricks.DefaultRetryPolicy()
 	retry.AttemptTimeout = 300 * time.Millisecond
 	clients, err := databricks.New(databricks.Options{Host: host, Retry: retry, InvokeTimeout: 500 * time.Millisecond}, databricks.ServicePrincipal{})
@@ -48,7 +51,7 @@ func realServer(t *testing.T, host string) http.Handler {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log)})
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log), Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +62,21 @@ func wantNames(want ...string) func(map[string]any, *http.Response) error {
 	return func(body map[string]any, _ *http.Response) error {
 		if got := names(body); !slices.Equal(got, want) {
 			return fmt.Errorf("items %v, want %v", got, want)
+		}
+		return nil
+	}
+}
+
+func wantKeys(want ...string) func(map[string]any, *http.Response) error {
+	return func(body map[string]any, _ *http.Response) error {
+		items, _ := body["items"].([]any)
+		var got []string
+		for _, it := range items {
+			k, _ := field(it, "key").(string)
+			got = append(got, k)
+		}
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("keys %v, want %v", got, want)
 		}
 		return nil
 	}
@@ -174,9 +192,50 @@ func cases(f *fixture) []contractCase {
 			body: `{"input":[{"role":"user","content":"hello"}]}`, want: 403},
 		{name: "invoke not granted", method: "POST", path: "/api/model-serving/endpoints/hr-assistant/invocations", token: f.alice,
 			body: `{"input":[{"role":"user","content":"hello"}]}`, want: 403},
-		{name: "preferences without Lakebase", method: "GET", path: "/api/preferences", token: f.alice, want: 503},
+		{name: "preferences without Lakebase", method: "GET", path: "/api/preferences", token: f.alice, want: 503, noLakebase: true,
+			check: wantField("urn:onbehalf:problem:lakebase_not_configured", "type")},
 		{name: "preference with a bad key", method: "GET", path: "/api/preferences/bad%20key", token: f.alice, want: 400, check: wantBadField("key")},
-		{name: "inference logs without Lakebase", method: "GET", path: "/api/model-serving/inference-logs", token: f.alice, want: 503},
+		{name: "preference with a key too long", method: "GET", path: "/api/preferences/" + strings.Repeat("k", 129), token: f.alice, want: 400, check: wantBadField("key")},
+		{name: "inference logs without Lakebase", method: "GET", path: "/api/model-serving/inference-logs", token: f.alice, want: 503, noLakebase: true},
+		{name: "put preference as alice", method: "PUT", path: "/api/preferences/theme", token: f.alice, body: `{"value":{"mode":"dark"}}`, want: 200, check: wantField("dark", "value", "mode")},
+		{name: "put preference as bob", method: "PUT", path: "/api/preferences/theme", token: f.bob, body: `{"value":"light"}`, want: 200, check: wantField("light", "value")},
+		{name: "put another preference as alice", method: "PUT", path: "/api/preferences/lang", token: f.alice, body: `{"value":null}`, want: 200, check: wantField("lang", "key")},
+		{name: "get preference as alice", method: "GET", path: "/api/preferences/theme", token: f.alice, want: 200, check: wantField("dark", "value", "mode")},
+		{name: "get preference as bob", method: "GET", path: "/api/preferences/theme", token: f.bob, want: 200, check: wantField("light", "value")},
+		{name: "list preferences as alice", method: "GET", path: "/api/preferences", token: f.alice, want: 200, check: wantKeys("lang", "theme")},
+		{name: "list preferences window", method: "GET", path: "/api/preferences?limit=1", token: f.alice, want: 200, check: func(b map[string]any, r *http.Response) error {
+			if err := wantKeys("lang")(b, r); err != nil {
+				return err
+			}
+			return wantField(true, "has_more")(b, r)
+		}},
+		{name: "get alice's preference as bob", method: "GET", path: "/api/preferences/lang", token: f.bob, want: 404},
+		{name: "delete alice's preference as bob", method: "DELETE", path: "/api/preferences/lang", token: f.bob, want: 404},
+		{name: "delete preference as bob", method: "DELETE", path: "/api/preferences/theme", token: f.bob, want: 204},
+		{name: "get deleted preference as bob", method: "GET", path: "/api/preferences/theme", token: f.bob, want: 404},
+		{name: "get preference as alice after bob deleted his", method: "GET", path: "/api/preferences/theme", token: f.alice, want: 200, check: wantField("dark", "value", "mode")},
+		{name: "put preference over 64 KiB", method: "PUT", path: "/api/preferences/big", token: f.alice, body: `{"value":"` + strings.Repeat("x", 64<<10) + `"}`, want: 413},
+		{name: "put preference without value", method: "PUT", path: "/api/preferences/theme", token: f.alice, body: `{}`, want: 400},
+		{name: "put preference with an unknown field", method: "PUT", path: "/api/preferences/theme", token: f.alice, body: `{"value":1,"extra":2}`, want: 400},
+		{name: "put preference with broken JSON", method: "PUT", path: "/api/preferences/theme", token: f.alice, body: `{"value":`, want: 400},
+		{name: "preferences without token", method: "GET", path: "/api/preferences", want: 401},
+		{name: "preferences without the identity scope", method: "GET", path: "/api/preferences", token: f.aliceNoIdentity, want: 403},
+		// The invocations above are in alice's log: the refused one is newest.
+		{name: "inference logs as alice", method: "GET", path: "/api/model-serving/inference-logs", token: f.alice, want: 200, check: func(b map[string]any, _ *http.Response) error {
+			items, _ := b["items"].([]any)
+			if len(items) != 2 || field(items[0], "endpoint_name") != "hr-assistant" || field(items[0], "status") != "error" ||
+				field(items[0], "http_status") != float64(403) || field(items[1], "endpoint_name") != "agent-chat" || field(items[1], "status") != "success" {
+				return fmt.Errorf("items %v", items)
+			}
+			return nil
+		}},
+		{name: "inference logs as bob", method: "GET", path: "/api/model-serving/inference-logs", token: f.bob, want: 200, check: func(b map[string]any, _ *http.Response) error {
+			if items, ok := b["items"].([]any); !ok || len(items) != 0 {
+				return fmt.Errorf("bob sees %v", b["items"])
+			}
+			return nil
+		}},
+		{name: "inference logs bad limit", method: "GET", path: "/api/model-serving/inference-logs?limit=0", token: f.alice, want: 400, check: wantBadField("limit")},
 	}
 }
 
@@ -184,9 +243,14 @@ func cases(f *fixture) []contractCase {
 func TestContractRealServer(t *testing.T) {
 	doc, router := loadContract(t)
 	f, host := newFixture(t)
-	h := realServer(t, host)
+	store, _ := lakebasetest.NewStore(t)
+	h, noLakebase := realServer(t, host, store), realServer(t, host, nil)
 	for _, c := range append(cases(f), upstreamFailureCases(f)...) {
 		t.Run(c.name, func(t *testing.T) {
+			h := h
+			if c.noLakebase {
+				h = noLakebase
+			}
 			if err := c.run(t, doc, router, h); err != nil {
 				t.Error(err)
 			}
@@ -216,7 +280,7 @@ func TestContractEmptyServerFailsEveryCase(t *testing.T) {
 func TestContractScopeFailureMakesNoUpstreamCall(t *testing.T) {
 	doc, router := loadContract(t)
 	f, host := newFixture(t)
-	h := realServer(t, host)
+	h := realServer(t, host, nil)
 	f.ws.ResetRequests()
 	c := contractCase{method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", token: f.aliceNoServing,
 		body: `{"input":[{"role":"user","content":"hello"}]}`, want: 403}

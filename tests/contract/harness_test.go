@@ -37,6 +37,9 @@ type contractCase struct {
 	body   string
 	// token is sent in X-Forwarded-Access-Token when not empty.
 	token string
+	// noLakebase sends the request to the real server built without a
+	// Lakebase store.
+	noLakebase bool
 	// setup runs before the request (faults, data).
 	setup func(t *testing.T)
 	want  int

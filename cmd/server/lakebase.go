@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/config"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
+)
+
+// migrateTimeout bounds applying the migrations at start-up.
+const migrateTimeout = time.Minute
+
+// openStore opens the Lakebase store the configuration names, and applies
+// the pending migrations unless APP_MIGRATE=off. It returns nil when
+// Lakebase is not configured: DATABASE_URL is used as given; otherwise, out
+// of the demo, the PG* variables with a fresh credential of the service
+// principal (app) for each new connection.
+func openStore(ctx context.Context, cfg config.Config, demo bool, app *databricks.AppClient, log *slog.Logger) (*lakebase.Store, error) {
+	var conn lakebase.Connection
+	switch lb := cfg.Lakebase; {
+	case cfg.DatabaseURL != "":
+		conn.URL = cfg.DatabaseURL.Reveal()
+		log.Info("Lakebase: using DATABASE_URL")
+	case lb.Host != "" && !demo:
+		if app == nil {
+			return nil, errors.New("lakebase: PGHOST is set but the service principal (DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET) is not, and it is what asks for database credentials")
+		}
+		instance := lb.Instance
+		if instance == "" {
+			instance = lakebase.InstanceFromHost(lb.Host)
+		}
+		user := lb.User
+		if user == "" {
+			user = cfg.ClientID
+		}
+		conn = lakebase.Connection{
+			Host: lb.Host, Port: lb.Port, Database: lb.Database, User: user, SSLMode: lb.SSLMode,
+			Password: func(ctx context.Context) (string, error) {
+				cred, err := app.DatabaseCredential(ctx, instance)
+				return cred.Token, err
+			},
+		}
+		log.Info("Lakebase: using the instance as the service principal", "host", lb.Host, "instance", instance, "user", user)
+	default:
+		log.Info("Lakebase is not configured (no DATABASE_URL or PGHOST): its endpoints answer 503")
+		return nil, nil
+	}
+	store, err := lakebase.Open(conn)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.Migrate {
+		log.Info("Lakebase: migrations skipped (APP_MIGRATE=off)")
+		return store, nil
+	}
+	mctx, cancel := context.WithTimeout(ctx, migrateTimeout)
+	defer cancel()
+	if err := store.Migrate(mctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("applying the Lakebase migrations: %w", err)
+	}
+	log.Info("Lakebase: schema up to date")
+	return store, nil
+}

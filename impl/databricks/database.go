@@ -1,0 +1,59 @@
+package databricks
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go/service/database"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// DatabaseCredential is a Lakebase (Postgres) password of the service
+// principal. Token is a secret: never log it.
+type DatabaseCredential struct {
+	Token     string
+	ExpiresAt time.Time // zero when Databricks did not say
+}
+
+// String hides the token.
+func (c DatabaseCredential) String() string {
+	return fmt.Sprintf("database credential (expires %s)", c.ExpiresAt.Format(time.RFC3339))
+}
+
+// DatabaseCredential asks Databricks for a fresh credential to log in to the
+// Lakebase instance as the service principal (POST
+// /api/2.0/database/credentials). It is the only use of the app's identity
+// on Databricks Apps; no user token ever reaches it. The call follows the
+// retry policy. Errors are apperr kinds: Unauthenticated, Forbidden,
+// NotFound, RateLimited, Upstream, Timeout.
+func (c *AppClient) DatabaseCredential(ctx context.Context, instance string) (DatabaseCredential, error) {
+	req := database.GenerateDatabaseCredentialRequest{InstanceNames: []string{instance}, RequestId: requestID()}
+	var resp database.DatabaseCredential
+	err := c.retry.do(ctx, "database.credentials.generate", c.observe, func(ctx context.Context) error {
+		return c.api.Do(ctx, http.MethodPost, "/api/2.0/database/credentials",
+			map[string]string{"Accept": "application/json", "Content-Type": "application/json"}, nil, req, &resp)
+	})
+	if err != nil {
+		return DatabaseCredential{}, err
+	}
+	if resp.Token == "" {
+		return DatabaseCredential{}, apperr.New(apperr.Upstream, "Databricks answered without a database credential.")
+	}
+	cred := DatabaseCredential{Token: resp.Token}
+	cred.ExpiresAt, _ = time.Parse(time.RFC3339, resp.ExpirationTime)
+	return cred, nil
+}
+
+// requestID is a random UUID (version 4), so Databricks can tell requests
+// apart in its logs.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,230 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/onbehalf/onbehalf/impl/auth"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
+	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
+	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
+)
+
+// stack is the whole HTTP stack over the fake workspace and a store.
+type stack struct {
+	h          http.Handler
+	alice, bob string
+	logs       *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newStack(t *testing.T, store *lakebase.Store) *stack {
+	t.Helper()
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	clients, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &stack{
+		h:     h,
+		alice: ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...),
+		bob:   ws.IssueToken(fakeworkspace.Bob, fakeworkspace.AllScopes...),
+		logs:  logs,
+	}
+}
+
+// do sends a request as the holder of token and returns the status and the
+// decoded JSON answer.
+func (s *stack) do(t *testing.T, token, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("X-Forwarded-Access-Token", token)
+	}
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+func (s *stack) want(t *testing.T, token, method, path, body string, want int) map[string]any {
+	t.Helper()
+	got, out := s.do(t, token, method, path, body)
+	if got != want {
+		t.Fatalf("%s %s: status %d, want %d (%v)", method, path, got, want, out)
+	}
+	return out
+}
+
+func itemKeys(page map[string]any, field string) string {
+	items, _ := page["items"].([]any)
+	var out []string
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		v, _ := json.Marshal(m[field])
+		out = append(out, string(v))
+	}
+	return strings.Join(out, ",")
+}
+
+// TestPreferenceEndpointsKeepEachUsersOwn: two users with the same key read,
+// overwrite, list and delete only their own preference.
+func TestPreferenceEndpointsKeepEachUsersOwn(t *testing.T) {
+	store, _ := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	s.want(t, s.alice, "PUT", "/api/preferences/theme", `{"value":{"mode":"dark"}}`, 200)
+	s.want(t, s.alice, "PUT", "/api/preferences/lang", `{"value":"fr"}`, 200)
+	s.want(t, s.bob, "PUT", "/api/preferences/theme", `{"value":{"mode":"light"}}`, 200)
+
+	if got := s.want(t, s.alice, "GET", "/api/preferences/theme", "", 200); itemKeys(map[string]any{"items": []any{got}}, "value") != `{"mode":"dark"}` {
+		t.Errorf("alice's theme after bob wrote his: %v", got)
+	}
+	if got := s.want(t, s.bob, "GET", "/api/preferences/theme", "", 200); got["value"].(map[string]any)["mode"] != "light" {
+		t.Errorf("bob's theme: %v", got)
+	}
+	s.want(t, s.bob, "GET", "/api/preferences/lang", "", 404)
+	s.want(t, s.bob, "DELETE", "/api/preferences/lang", "", 404)
+	if got := itemKeys(s.want(t, s.bob, "GET", "/api/preferences", "", 200), "key"); got != `"theme"` {
+		t.Errorf("bob lists %s, want only his theme", got)
+	}
+	s.want(t, s.bob, "DELETE", "/api/preferences/theme", "", 204)
+	s.want(t, s.bob, "GET", "/api/preferences/theme", "", 404)
+	if got := itemKeys(s.want(t, s.alice, "GET", "/api/preferences", "", 200), "key"); got != `"lang","theme"` {
+		t.Errorf("alice lists %s after bob deleted his theme, want lang,theme", got)
+	}
+	s.want(t, s.alice, "PUT", "/api/preferences/theme", `{"value":null}`, 200)
+	if got := s.want(t, s.alice, "GET", "/api/preferences/theme", "", 200); got["value"] != nil {
+		t.Errorf("alice's overwritten theme = %v, want null", got["value"])
+	}
+}
+
+func TestPreferenceValueOver64KiBIs413(t *testing.T) {
+	store, _ := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	value := strings.Repeat("x", lakebase.MaxValueBytes-1) // 64 KiB + 1 with its quotes
+	got := s.want(t, s.alice, "PUT", "/api/preferences/big", `{"value":"`+value+`"}`, 413)
+	if got["type"] != "urn:onbehalf:problem:value_too_large" {
+		t.Errorf("problem %v", got)
+	}
+	s.want(t, s.alice, "PUT", "/api/preferences/big", `{"value":"`+value[1:]+`"}`, 200)
+}
+
+func TestLakebaseEndpointsAnswer503WhenNotConfigured(t *testing.T) {
+	s := newStack(t, nil)
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", "/api/preferences", ""}, {"GET", "/api/preferences/k", ""},
+		{"PUT", "/api/preferences/k", `{"value":1}`}, {"DELETE", "/api/preferences/k", ""},
+		{"GET", "/api/model-serving/inference-logs", ""},
+	} {
+		if got := s.want(t, s.alice, r.method, r.path, r.body, 503); got["type"] != "urn:onbehalf:problem:lakebase_not_configured" {
+			t.Errorf("%s %s: %v", r.method, r.path, got)
+		}
+	}
+	s.want(t, s.alice, "GET", "/api/user/me", "", 200)
+	s.want(t, "", "GET", "/readyz", "", 200)
+	s.want(t, s.alice, "POST", "/api/model-serving/endpoints/agent-chat/invocations", `{"input":[{"role":"user","content":"hi"}]}`, 200)
+}
+
+// TestDatabaseDownAndBack: while the database is away, the Lakebase
+// endpoints and /readyz answer 503 and everything else works; when it comes
+// back the same server serves again, with every acknowledged write there.
+func TestDatabaseDownAndBack(t *testing.T) {
+	dbURL := lakebasetest.NewDatabase(t)
+	u, _ := url.Parse(dbURL)
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	store, err := lakebase.Open(lakebase.Connection{URL: proxy.Through(t, dbURL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if err := store.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	s := newStack(t, store)
+	s.want(t, s.alice, "PUT", "/api/preferences/acked", `{"value":1}`, 200)
+	s.want(t, "", "GET", "/readyz", "", 200)
+
+	proxy.Cut()
+	s.want(t, "", "GET", "/readyz", "", 503)
+	s.want(t, s.alice, "GET", "/api/preferences/acked", "", 503)
+	s.want(t, s.alice, "PUT", "/api/preferences/other", `{"value":2}`, 503)
+	s.want(t, s.alice, "GET", "/api/model-serving/inference-logs", "", 503)
+	s.want(t, s.alice, "GET", "/api/user/me", "", 200)
+	s.want(t, s.alice, "GET", "/api/unity-catalog/catalogs", "", 200)
+	// The invocation answers though its recording fails, which is logged.
+	s.want(t, s.alice, "POST", "/api/model-serving/endpoints/agent-chat/invocations", `{"input":[{"role":"user","content":"hi"}]}`, 200)
+	if !strings.Contains(s.logs.String(), "inference log not recorded") {
+		t.Error("a failed recording is not logged")
+	}
+
+	proxy.Restore()
+	s.want(t, "", "GET", "/readyz", "", 200)
+	if got := s.want(t, s.alice, "GET", "/api/preferences/acked", "", 200); got["value"] != float64(1) {
+		t.Errorf("the acknowledged write reads back %v", got["value"])
+	}
+	s.want(t, s.alice, "PUT", "/api/preferences/other", `{"value":2}`, 200)
+}
+
+// TestInvocationsAreRecordedInTheCallersInferenceLog: each invocation,
+// answered or refused, lands in its caller's log, newest first, seen by no
+// one else.
+func TestInvocationsAreRecordedInTheCallersInferenceLog(t *testing.T) {
+	store, _ := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	body := `{"input":[{"role":"user","content":"hi"}]}`
+	s.want(t, s.alice, "POST", "/api/model-serving/endpoints/agent-chat/invocations", body, 200)
+	s.want(t, s.alice, "POST", "/api/model-serving/endpoints/hr-assistant/invocations", body, 403)
+
+	page := s.want(t, s.alice, "GET", "/api/model-serving/inference-logs", "", 200)
+	if got := itemKeys(page, "endpoint_name") + " " + itemKeys(page, "status") + " " + itemKeys(page, "http_status"); got != `"hr-assistant","agent-chat" "error","success" 403,200` {
+		t.Errorf("alice's log: %s", got)
+	}
+	if page := s.want(t, s.bob, "GET", "/api/model-serving/inference-logs", "", 200); itemKeys(page, "id") != "" {
+		t.Errorf("bob sees %v", page["items"])
+	}
+	if page := s.want(t, s.alice, "GET", "/api/model-serving/inference-logs?limit=1&offset=1", "", 200); itemKeys(page, "endpoint_name") != `"agent-chat"` || page["has_more"] != false {
+		t.Errorf("alice's second page: %v", page)
+	}
+}

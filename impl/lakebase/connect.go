@@ -1,0 +1,119 @@
+package lakebase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// Lakebase credentials live an hour; connections are recycled well before,
+// spread over a few minutes so they do not all reconnect at once. (Postgres
+// checks the password only at login, but a connection must not outlive the
+// credential it logged in with by design.)
+const (
+	maxConnLifetime       = 40 * time.Minute
+	maxConnLifetimeJitter = 5 * time.Minute
+	// connectTimeout bounds one login, the credential fetch excluded.
+	connectTimeout = 3 * time.Second
+)
+
+// Connection says where the database is: either URL, used as given (local
+// development, tests), or a Lakebase instance reached as the service
+// principal with a fresh credential for each new connection.
+type Connection struct {
+	// URL is DATABASE_URL; when set, the fields below are ignored.
+	URL string
+
+	// Host, Port, Database, User and SSLMode are PGHOST, PGPORT, PGDATABASE,
+	// PGUSER (the service principal's client id) and PGSSLMODE.
+	Host, Port, Database, User, SSLMode string
+	// Password returns the password of a new connection: a fresh Lakebase
+	// credential, asked for by the service principal.
+	Password func(ctx context.Context) (string, error)
+
+	// Timeout bounds one store operation (DefaultTimeout when zero).
+	Timeout time.Duration
+}
+
+// Open returns a store over conn. It does not connect: the first operation
+// (or Ping) does, so the server starts while the database is down.
+func Open(conn Connection) (*Store, error) {
+	cfg, err := poolConfig(conn)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("lakebase: %w", err)
+	}
+	timeout := conn.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Store{pool: pool, timeout: timeout}, nil
+}
+
+// poolConfig builds the pool's configuration for conn.
+func poolConfig(conn Connection) (*pgxpool.Config, error) {
+	if conn.URL != "" {
+		cfg, err := pgxpool.ParseConfig(conn.URL)
+		if err != nil {
+			// pgx's message may quote the URL, password included.
+			return nil, errors.New("lakebase: DATABASE_URL is not a valid Postgres URL")
+		}
+		if cfg.ConnConfig.ConnectTimeout <= 0 {
+			cfg.ConnConfig.ConnectTimeout = connectTimeout
+		}
+		return cfg, nil
+	}
+	if conn.Host == "" || conn.User == "" || conn.Password == nil {
+		return nil, errors.New("lakebase: PGHOST, PGUSER and a credential source are needed without DATABASE_URL")
+	}
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.User(conn.User),
+		Host:     net.JoinHostPort(conn.Host, orDefault(conn.Port, "5432")),
+		Path:     "/" + orDefault(conn.Database, "databricks_postgres"),
+		RawQuery: url.Values{"sslmode": {orDefault(conn.SSLMode, "require")}}.Encode(),
+	}
+	cfg, err := pgxpool.ParseConfig(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("lakebase: the PG* variables do not make a valid connection: %w", err)
+	}
+	cfg.ConnConfig.ConnectTimeout = connectTimeout
+	cfg.MaxConnLifetime = maxConnLifetime
+	cfg.MaxConnLifetimeJitter = maxConnLifetimeJitter
+	password := conn.Password
+	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+		pw, err := password(ctx)
+		if err != nil {
+			return &apperr.Error{Kind: apperr.Unavailable, Detail: "Lakebase credentials could not be obtained; try again shortly.", Reason: "lakebase_credential", Err: err}
+		}
+		cc.Password = pw
+		return nil
+	}
+	return cfg, nil
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v != "" {
+		return v
+	}
+	return def
+}
+
+// InstanceFromHost returns the Lakebase instance name that a PGHOST names:
+// its first DNS label. Set LAKEBASE_INSTANCE_NAME when it is not the name.
+func InstanceFromHost(host string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(host), ".")
+	return name
+}

@@ -1,0 +1,83 @@
+package lakebase
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+)
+
+// translate turns an error of a database call into our vocabulary. It is the
+// one place that knows pgx's error shapes. parent is the caller's context
+// (not the store's bounded one), to tell a client that went away from a
+// database that did not answer in time.
+func translate(parent context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if e := apperr.As(err); e != nil {
+		return e
+	}
+	if parent.Err() != nil {
+		// The client went away or the server is shutting down: nobody will
+		// read the answer.
+		return apperr.Wrap(apperr.Internal, "The request was cancelled.", parent.Err())
+	}
+	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
+		return unavailable("Lakebase did not answer in time; try again shortly.", err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		if serverUnavailable(pgErr.Code) {
+			return unavailable("Lakebase is not available; try again shortly.", err)
+		}
+		return apperr.Wrap(apperr.Internal, "", err)
+	}
+	if unreachable(err) {
+		return unavailable("Lakebase is not reachable; try again shortly.", err)
+	}
+	return apperr.Wrap(apperr.Internal, "", err)
+}
+
+func unavailable(detail string, cause error) error {
+	return &apperr.Error{Kind: apperr.Unavailable, Detail: detail, Reason: "lakebase_unavailable", Err: cause}
+}
+
+// serverUnavailable reports whether a Postgres error code says the server
+// cannot serve now (rather than that our statement is wrong): connection
+// exceptions (08), shutdown and start-up (57P01-57P03), too many connections
+// (53300), and a refused login (28000, 28P01: an expired or revoked
+// credential, which the next connection's fresh one mends).
+func serverUnavailable(code string) bool {
+	switch {
+	case strings.HasPrefix(code, "08"):
+		return true
+	case code == "57P01", code == "57P02", code == "57P03", code == "53300", code == "28000", code == "28P01":
+		return true
+	}
+	return false
+}
+
+// unreachable reports whether err is a failure to reach the server or a
+// connection lost mid-way.
+func unreachable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &connectErr), errors.As(err, &netErr):
+		return true
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
+		return true
+	case pgconn.SafeToRetry(err):
+		// pgx never sent the statement: the connection was unusable.
+		return true
+	}
+	return false
+}

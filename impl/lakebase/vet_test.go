@@ -1,0 +1,65 @@
+package lakebase_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSQLCVetRefusesAQueryWithoutUserID runs `go tool sqlc vet` (what make
+// lint runs) on a copy of sqlc.yaml and sql/ with one query added: the
+// repository's own queries pass, and each query that forgets user_id fails
+// with the user-scoped rule.
+func TestSQLCVetRefusesAQueryWithoutUserID(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs sqlc")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, query string
+		wantFail    bool
+	}{
+		{"the repository's queries", "", false},
+		{"filtered select", "-- name: Extra :many\nSELECT key FROM user_preferences WHERE user_id = @user_id AND key > @key;", false},
+		{"select without filter", "-- name: Extra :many\nSELECT key FROM user_preferences WHERE key = @key;", true},
+		{"select of another table's user_id", "-- name: Extra :many\nSELECT user_id FROM model_inference_logs;", true},
+		{"update without filter", "-- name: Extra :exec\nUPDATE user_preferences SET value = @value WHERE key = @key;", true},
+		{"delete without filter", "-- name: Extra :exec\nDELETE FROM user_sessions WHERE id = @id;", true},
+		{"insert without user_id", "-- name: Extra :exec\nINSERT INTO user_sessions (expires_at) VALUES (@expires_at);", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(filepath.Join(dir, "sql"), os.DirFS(filepath.Join(root, "sql"))); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := os.ReadFile(filepath.Join(root, "sqlc.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "sqlc.yaml"), cfg, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.query != "" {
+				if err := os.WriteFile(filepath.Join(dir, "sql", "queries", "extra.sql"), []byte(tt.query+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("go", "tool", "sqlc", "vet", "-f", filepath.Join(dir, "sqlc.yaml"))
+			cmd.Dir = root
+			out, err := cmd.CombinedOutput()
+			failed := err != nil
+			if failed != tt.wantFail {
+				t.Fatalf("sqlc vet failed=%v, want %v: %s", failed, tt.wantFail, out)
+			}
+			if tt.wantFail && !strings.Contains(string(out), "Extra: user-scoped") {
+				t.Errorf("sqlc vet failed for another reason than the user-scoped rule: %s", out)
+			}
+		})
+	}
+}
