@@ -7,6 +7,7 @@ package observe
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +31,8 @@ import (
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
+	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
 	"github.com/onbehalf/onbehalf/impl/observe"
 )
 
@@ -41,6 +45,11 @@ type env struct {
 	logs *logBuffer
 
 	strict, fallback http.Handler
+	// lakebase is the production server with a store that logs in as the
+	// service principal with a fresh Lakebase credential per connection,
+	// reached through db, a proxy the scenarios can cut.
+	lakebase http.Handler
+	db       *lakebasetest.Proxy
 
 	clientSecret                           string
 	alice, bob, aliceNoServing, aliceNoIDs string
@@ -80,14 +89,56 @@ func newEnv(t *testing.T, perUser bool) *env {
 		malformed:      "Bearer " + alice,
 	}
 	sp := databricks.ServicePrincipal{ClientID: fakeworkspace.DemoClientID, ClientSecret: secret}
-	e.strict = newServer(t, srv.URL, sp, log, false, perUser)
-	e.fallback = newServer(t, srv.URL, sp, log, true, perUser)
+	e.strict = newServer(t, srv.URL, sp, log, false, perUser, nil)
+	e.fallback = newServer(t, srv.URL, sp, log, true, perUser, nil)
+	e.lakebase = newServer(t, srv.URL, sp, log, false, perUser, func(app *databricks.AppClient) *lakebase.Store {
+		store, proxy := newStore(t, app)
+		e.db = proxy
+		return store
+	})
 	return e
+}
+
+// newStore opens a store on a fresh, migrated database as cmd/server does
+// with the PG* variables: every new connection logs in with a credential
+// the service principal asks the fake workspace for. The test Postgres
+// trusts its clients, so the credential is sent but not checked.
+func newStore(t *testing.T, app *databricks.AppClient) (*lakebase.Store, *lakebasetest.Proxy) {
+	t.Helper()
+	dbURL := lakebasetest.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	via, err := url.Parse(proxy.Through(t, dbURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := lakebase.Open(lakebase.Connection{
+		Host: via.Hostname(), Port: via.Port(), Database: strings.TrimPrefix(u.Path, "/"), User: u.User.Username(), SSLMode: "disable",
+		Password: func(ctx context.Context) (string, error) {
+			cred, err := app.DatabaseCredential(ctx, "onbehalf-db")
+			return cred.Token, err
+		},
+		Timeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return store, proxy
 }
 
 // newServer wires a server as cmd/server does: its own registry, the
 // metrics as request observer and /metrics handler, the retry observer.
-func newServer(t *testing.T, host string, sp databricks.ServicePrincipal, log *slog.Logger, fallback, perUser bool) http.Handler {
+func newServer(t *testing.T, host string, sp databricks.ServicePrincipal, log *slog.Logger, fallback, perUser bool,
+	openStore func(*databricks.AppClient) *lakebase.Store) http.Handler {
 	t.Helper()
 	metrics, err := observe.NewMetrics(prometheus.NewRegistry(), observe.MetricsOptions{PerUser: perUser})
 	if err != nil {
@@ -103,7 +154,11 @@ func newServer(t *testing.T, host string, sp databricks.ServicePrincipal, log *s
 	if fallback {
 		cfg.ServicePrincipalToken = clients.App.Token
 	}
-	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(cfg, log),
+	var store *lakebase.Store
+	if openStore != nil {
+		store = openStore(clients.App)
+	}
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(cfg, log), Store: store,
 		Metrics: metrics.Handler(), Observers: []observe.RequestObserver{metrics}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ type scenario struct {
 	// fallback sends the request to the server with the local
 	// service-principal fallback.
 	fallback bool
+	// lakebase sends the request to the server with a store.
+	lakebase bool
 	faults   []fakeworkspace.Fault
 	// setup, when set, prepares what faults cannot (a database error, say)
 	// and may add to e.extraSecrets; it runs before the request.
@@ -68,6 +71,18 @@ func scenarios(e *env) []scenario {
 		{name: "health", method: "GET", path: "/healthz", token: e.alice, want: 200},
 		{name: "fallback token refused", method: "GET", path: "/api/user/me", fallback: true, want: 502, decision: "upstream_error",
 			faults: []fakeworkspace.Fault{{Path: "/oidc/v1/token", Status: 401, Count: 1}}},
+		{name: "put a preference", method: "PUT", path: "/api/preferences/theme", body: `{"value":{"mode":"dark"}}`, token: e.alice, lakebase: true, want: 200, decision: "success"},
+		{name: "get a preference", method: "GET", path: "/api/preferences/theme", token: e.alice, lakebase: true, want: 200, decision: "success"},
+		{name: "another user's preference is not found", method: "GET", path: "/api/preferences/theme", token: e.bob, lakebase: true, want: 404, decision: "success"},
+		{name: "preference value too large", method: "PUT", path: "/api/preferences/big", body: `{"value":"` + strings.Repeat("x", 70000) + `"}`, token: e.alice, lakebase: true, want: 413, decision: "success"},
+		{name: "invoke recorded in the inference log", method: "POST", path: "/api/model-serving/endpoints/agent-chat/invocations", body: invokeBody, token: e.alice, lakebase: true, want: 200, decision: "success"},
+		{name: "inference logs", method: "GET", path: "/api/model-serving/inference-logs", token: e.alice, lakebase: true, want: 200, decision: "success"},
+		{name: "preferences with the database down", method: "GET", path: "/api/preferences", token: e.alice, lakebase: true, want: 503, decision: "success",
+			setup: func(t *testing.T, e *env) { e.db.Cut() }},
+		{name: "readiness with the database down", method: "GET", path: "/readyz", lakebase: true, want: 503,
+			setup: func(t *testing.T, e *env) { e.db.Cut() }},
+		{name: "preferences after the database came back", method: "GET", path: "/api/preferences", token: e.alice, lakebase: true, want: 200, decision: "success",
+			setup: func(t *testing.T, e *env) { e.db.Restore() }},
 		{name: "fallback me", method: "GET", path: "/api/user/me", fallback: true, want: 200, decision: "success"},
 		{name: "fallback catalogs", method: "GET", path: "/api/unity-catalog/catalogs", fallback: true, want: 200, decision: "success"},
 	}
@@ -84,8 +99,11 @@ func (s scenario) run(t *testing.T, e *env) answer {
 	}
 	defer e.ws.ClearFaults()
 	h := e.strict
-	if s.fallback {
+	switch {
+	case s.fallback:
 		h = e.fallback
+	case s.lakebase:
+		h = e.lakebase
 	}
 	a := send(h, s.method, s.path, s.body, s.token, nil)
 	if a.status != s.want {
