@@ -54,3 +54,7 @@ func (d *demoWorkspace) Close() {
 	defer cancel()
 	_ = d.srv.Shutdown(ctx)
 }
+
+// Proxy wraps the app's handler with the demo proxy (demoproxy.go), which
+// signs a browser in as a demo user.
+func (d *demoWorkspace) Proxy(next http.Handler) http.Handler { return newDemoProxy(d.ws, next) }

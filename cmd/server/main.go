@@ -24,6 +24,7 @@ import (
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
 	"github.com/onbehalf/onbehalf/impl/observe"
+	"github.com/onbehalf/onbehalf/web"
 )
 
 func main() {
@@ -80,9 +81,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Log:  log,
 		User: clients.User,
 		Auth: auth.New(authCfg, log),
+		Web:  web.Dist(),
 	})
 	if err != nil {
 		return err
+	}
+	if demo != nil {
+		handler = demo.Proxy(handler)
 	}
 
 	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))

@@ -39,6 +39,8 @@ type Deps struct {
 	Metrics http.Handler
 	// Observers hear about every finished request.
 	Observers []observe.RequestObserver
+	// Web, when set, is the built front end, served at / (see web.go).
+	Web fs.FS
 }
 
 // New returns the server's whole HTTP handler.
@@ -92,9 +94,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		problems.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
-	})
+	mux.Handle("/", webHandler(d.Web, problems))
 	return observe.Requests(d.Log, mux, d.Observers...), nil
 }
 
