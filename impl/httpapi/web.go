@@ -12,8 +12,9 @@ import (
 
 // webHandler serves the built front end: a file of site when the path names
 // one, and index.html for any other GET of a non-API path, so that the
-// single-page app's own routes load on a refresh. API paths and other
-// methods keep the problem answers of the API.
+// single-page app's own routes load on a refresh. API paths, paths under
+// /_ (the demo proxy's, and any other tool's) and other methods keep the
+// problem answers of the API.
 func webHandler(site fs.FS, problems problemWriter) http.Handler {
 	files := http.FileServerFS(site)
 	notFound := func(w http.ResponseWriter, r *http.Request) {
@@ -21,7 +22,7 @@ func webHandler(site fs.FS, problems problemWriter) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if site == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
-			r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+			r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/_") {
 			notFound(w, r)
 			return
 		}
