@@ -26,7 +26,9 @@ func startDemo() (*demoWorkspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: ws.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// With its control API (/_fake/), so that a person or the browser test can
+	// make it slow or failing (POST /_fake/faults) and watch the front end.
+	srv := &http.Server{Handler: ws.HandlerWithControl(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	id, secret := ws.ServicePrincipal()
 	return &demoWorkspace{URL: "http://" + ln.Addr().String(), ClientID: id, ClientSecret: secret, ws: ws, srv: srv}, nil
