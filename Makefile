@@ -5,14 +5,15 @@
 GO ?= go
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test generate check-generated lint vet unit contract bench npm-deps clean
+.PHONY: run test generate check-generated lint vet unit contract bench npm-deps clean \
+	web web-deps check-web server-bin node-test browser-test build-app
 
 ## run: start the server; with no DATABRICKS_HOST it runs the demo workspace.
 run:
 	$(GO) run ./cmd/server
 
 ## test: everything CI checks: generated code up to date, lint, all tests.
-test: check-generated lint unit
+test: check-generated check-web lint unit node-test browser-test
 
 ## unit: every Go test, with the race detector.
 unit:
@@ -56,5 +57,43 @@ vet:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
 
+## web: build the front end into web/dist (committed; embedded in the binary).
+web: web-deps
+	cd web && npm run build
+
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+## check-web: fail if web/dist differs from what the front end's sources build.
+check-web: web
+	@if [ -n "$$(git status --porcelain -- web/dist)" ]; then \
+	  echo "web/dist is out of date: run 'make web' and commit the result"; git status --short -- web/dist; exit 1; fi
+
+## server-bin: the server binary the Node and browser tests run.
+server-bin:
+	$(GO) build -o build/server ./cmd/server
+
+# The end-to-end tests pass DATABASE_URL to the demo server, so preferences
+# are exercised once the server uses it; E2E_REQUIRE_LAKEBASE=1 makes a 503
+# from the preferences endpoint a failure instead of a checked fallback.
+E2E_ENV = SERVER_BIN=$(CURDIR)/build/server DATABASE_URL='$(PG_URL)' E2E_REQUIRE_LAKEBASE=$(E2E_REQUIRE_LAKEBASE)
+E2E_REQUIRE_LAKEBASE ?= 0
+
+## node-test: the generated TypeScript client against the running server (node --test).
+node-test: npm-deps server-bin
+	$(E2E_ENV) node --test tests/e2e/
+
+## browser-test: the front end in Debian's Chromium (CHROMIUM=/usr/bin/chromium) against the running server.
+browser-test: web-deps server-bin
+	cd web && $(E2E_ENV) node --test e2e/
+
+## build-app: the app for Databricks Apps (linux/amd64) in build/app, with app.yaml.
+build-app:
+	rm -rf build/app && mkdir -p build/app
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o build/app/server ./cmd/server
+	cp app.yaml build/app/
+
 clean:
-	rm -rf node_modules
+	rm -rf node_modules web/node_modules build
