@@ -44,11 +44,12 @@ check-generated: generate
 	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
 	  echo "gen/ is out of date: run 'make generate' and commit the result"; git status --short -- gen; exit 1; fi
 
-## lint: go vet, staticcheck, sqlc vet, and the TypeScript client type-check.
-lint: vet npm-deps
+## lint: go vet, staticcheck, sqlc vet, and the TypeScript type-checks (client, front end, end-to-end tests).
+lint: vet npm-deps web-deps
 	$(GO) tool staticcheck $$($(GO) list ./... | grep -v /gen/)
 	@if [ -f sqlc.yaml ]; then $(GO) tool sqlc vet; fi
 	npx --no-install tsc -p tests/ts
+	cd web && npx --no-install tsc -p . && npx --no-install tsc -p e2e
 
 vet:
 	$(GO) vet ./...

@@ -39,6 +39,7 @@ func startDemo() (*demoWorkspace, error) {
 func (d *demoWorkspace) PrintWelcome(w io.Writer, port int) {
 	base := fmt.Sprintf("http://localhost:%d", port)
 	fmt.Fprintf(w, "\nonbehalf demo: a fake Databricks workspace runs at %s\n", d.URL)
+	fmt.Fprintf(w, "The app: %s/ (pick a demo user in the yellow bar)\n", base)
 	fmt.Fprintf(w, "API docs: %s/docs\n\n", base)
 	for _, u := range []string{fakeworkspace.Alice, fakeworkspace.Bob} {
 		tok := d.ws.IssueToken(u, fakeworkspace.AllScopes...)

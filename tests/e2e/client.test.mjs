@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import createClient from "openapi-fetch";
 import { startServer } from "./server.mjs";
 
-/** @typedef {import("../../gen/ts/schema").paths} paths */
+/** @typedef {import("../../gen/ts/schema.js").paths} paths */
 
 /** @type {import("./server.mjs").DemoServer} */
 let server;

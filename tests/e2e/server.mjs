@@ -21,6 +21,7 @@ import { once } from "node:events";
  */
 export async function startServer(env = {}) {
   const bin = process.env.SERVER_BIN ?? "build/server";
+  /** @type {Record<string, string | undefined>} */
   const childEnv = { ...process.env, DATABRICKS_APP_PORT: "0", ...env };
   delete childEnv.DATABRICKS_HOST;
   const child = spawn(bin, [], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });

@@ -57,7 +57,7 @@ async function fake(method, path, body) {
 }
 
 describe("the app in Chromium, demo mode", () => {
-  test("alice: who she is, her catalogs, a preference, a chat", async () => {
+  test("alice: who she is, her catalogs, a preference, a chat", async (t) => {
     const { context, page } = await signIn("Alice Analyst");
     try {
       await page.getByTestId("display-name").filter({ hasText: "Alice Analyst" }).waitFor(WAIT);
@@ -87,7 +87,7 @@ describe("the app in Chromium, demo mode", () => {
         assert.notEqual(process.env.E2E_REQUIRE_LAKEBASE, "1", `E2E_REQUIRE_LAKEBASE=1 but GET /api/preferences answered ${lakebase}`);
         assert.equal(lakebase, 503);
         await page.getByRole("alert").filter({ hasText: "Lakebase is not configured" }).waitFor(WAIT);
-        test.diagnostic?.("Lakebase not configured: checked that the page shows the 503 problem");
+        t.diagnostic("Lakebase not configured: checked that the page shows the 503 problem");
       }
 
       await open(page, "Serving & chat");
@@ -97,8 +97,14 @@ describe("the app in Chromium, demo mode", () => {
       await page.getByRole("list", { name: "Conversation" }).getByText("Echo for alice@example.com: Hello from Chromium").waitFor(WAIT);
       await page.screenshot({ path: artifacts + "alice-chat.png", fullPage: true });
 
+      // The invocation above is in alice's inference log when Lakebase keeps it, else the 503 problem shows.
       await open(page, "Inference log");
       await page.getByRole("heading", { name: /Your inference log/ }).waitFor(WAIT);
+      if (lakebase === 200) {
+        await page.getByRole("row").filter({ hasText: "agent-chat" }).first().waitFor(WAIT);
+      } else {
+        await page.getByRole("alert").filter({ hasText: "Lakebase is not configured" }).waitFor(WAIT);
+      }
     } finally {
       await context.close();
     }
