@@ -87,6 +87,7 @@ describe("the app in Chromium, demo mode", () => {
         assert.notEqual(process.env.E2E_REQUIRE_LAKEBASE, "1", `E2E_REQUIRE_LAKEBASE=1 but GET /api/preferences answered ${lakebase}`);
         assert.equal(lakebase, 503);
         await page.getByRole("alert").filter({ hasText: "Lakebase is not configured" }).waitFor(WAIT);
+        await page.screenshot({ path: artifacts + "preferences-unavailable.png", fullPage: true });
         t.diagnostic("Lakebase not configured: checked that the page shows the 503 problem");
       }
 
