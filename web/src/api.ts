@@ -27,18 +27,22 @@ export class ApiError extends Error {
   }
 }
 
-function client(timeoutMs: number) {
+/**
+ * createApi returns the typed client of the server at baseUrl ("" for the
+ * page's own origin), whose every request ends at timeoutMs, so a loading
+ * state never outlives it.
+ */
+export function createApi(baseUrl: string, timeoutMs: number) {
   return createClient<paths>({
-    baseUrl: "",
-    // Each request ends at the timeout, so a loading state never outlives it.
+    baseUrl,
     fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }),
   });
 }
 
 /** api is the typed client for every operation. */
-export const api = client(API_TIMEOUT_MS);
+export const api = createApi("", API_TIMEOUT_MS);
 /** invokeApi is the same client with the longer timeout of agent invocations. */
-export const invokeApi = client(INVOKE_TIMEOUT_MS);
+export const invokeApi = createApi("", INVOKE_TIMEOUT_MS);
 
 function isProblem(v: unknown): v is Problem {
   return typeof v === "object" && v !== null && typeof (v as Problem).detail === "string" && typeof (v as Problem).status === "number";
@@ -54,7 +58,8 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     result = await call;
   } catch (e) {
     if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
-      throw new ApiError(`No answer from the server within ${Math.round(timeoutMs / 1000)} s. The request was abandoned; try again.`, undefined, true);
+      const waited = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+      throw new ApiError(`No answer from the server within ${waited}. The request was abandoned; try again.`, undefined, true);
     }
     throw new ApiError(`The server could not be reached: ${e instanceof Error ? e.message : String(e)}`);
   }
