@@ -142,6 +142,22 @@ describe("the app in Chromium, demo mode", () => {
     }
   });
 
+  test("behind a proxy that sets the header, as on Databricks Apps: no demo bar", async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { "X-Forwarded-Access-Token": server.tokens.bob } });
+    // Outside demo mode /_demo/ is a 404 (TestDemoProxyOnlyInDemoMode); play that here.
+    await context.route("**/_demo/**", (route) => route.fulfill({ status: 404, contentType: "application/problem+json", body: "{}" }));
+    const page = await context.newPage();
+    try {
+      await page.goto(server.baseUrl + "/");
+      await page.getByTestId("display-name").filter({ hasText: "Bob Builder" }).waitFor(WAIT);
+      assert.equal(await page.locator(".demo-bar").count(), 0, "no demo bar outside demo mode");
+      await open(page, "Catalogs");
+      await page.getByRole("button", { name: "hr", exact: true }).waitFor(WAIT);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("a slow upstream: the loading state stays until the answer, then until the timeout's error", async () => {
     const { context, page } = await signIn("Bob Builder");
     try {
