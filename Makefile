@@ -5,14 +5,15 @@
 GO ?= go
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test generate check-generated lint vet unit contract bench npm-deps clean
+.PHONY: run test generate check-generated lint vet unit contract bench npm-deps clean \
+	web web-deps check-web server-bin e2e-db node-test browser-test build-app
 
 ## run: start the server; with no DATABRICKS_HOST it runs the demo workspace.
 run:
 	$(GO) run ./cmd/server
 
 ## test: everything CI checks: generated code up to date, lint, all tests.
-test: check-generated lint unit
+test: check-generated check-web lint unit node-test browser-test
 
 ## unit: every Go test, with the race detector.
 unit:
@@ -43,11 +44,12 @@ check-generated: generate
 	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
 	  echo "gen/ is out of date: run 'make generate' and commit the result"; git status --short -- gen; exit 1; fi
 
-## lint: go vet, staticcheck, sqlc vet, and the TypeScript client type-check.
-lint: vet npm-deps
+## lint: go vet, staticcheck, sqlc vet, and the TypeScript type-checks (client, front end, end-to-end tests).
+lint: vet npm-deps web-deps
 	$(GO) tool staticcheck $$($(GO) list ./... | grep -v /gen/)
 	@if [ -f sqlc.yaml ]; then $(GO) tool sqlc vet; fi
 	npx --no-install tsc -p tests/ts
+	cd web && npx --no-install tsc -p . && npx --no-install tsc -p e2e
 
 vet:
 	$(GO) vet ./...
@@ -56,5 +58,58 @@ vet:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
 
+## web: build the front end into web/dist (committed; embedded in the binary).
+web: web-deps
+	cd web && npm run build
+
+web-deps: web/node_modules/.package-lock.json
+
+# Not `npm ci`: the npm registry these machines reach lacks rollup's native
+# builds for other platforms, so the lockfile cannot list them and `npm ci`
+# refuses it as out of sync. `npm install --no-save` installs the lockfile's
+# versions and never rewrites it.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund
+
+## check-web: fail if web/dist differs from what the front end's sources build.
+check-web: web
+	@if [ -n "$$(git status --porcelain -- web/dist)" ]; then \
+	  echo "web/dist is out of date: run 'make web' and commit the result"; git status --short -- web/dist; exit 1; fi
+
+## server-bin: the server binary the Node and browser tests run.
+server-bin:
+	$(GO) build -o build/server ./cmd/server
+
+# The demo server of the Node and browser tests keeps its data in a database
+# of its own, made anew for each run and reached as a role that is not a
+# superuser (a superuser would bypass row-level security, as the app's
+# service principal on Lakebase does not). E2E_REQUIRE_LAKEBASE=1 makes a 503
+# from the preferences endpoint a failure.
+E2E_DB ?= onbehalf_e2e
+E2E_ROLE ?= onbehalf_e2e_app
+E2E_DB_URL ?= postgres://$(E2E_ROLE)@127.0.0.1:5432/$(E2E_DB)?sslmode=disable
+E2E_REQUIRE_LAKEBASE ?= 1
+E2E_ENV = SERVER_BIN=$(CURDIR)/build/server DATABASE_URL='$(E2E_DB_URL)' E2E_REQUIRE_LAKEBASE=$(E2E_REQUIRE_LAKEBASE)
+
+e2e-db:
+	psql "$(PG_URL)" -v ON_ERROR_STOP=1 -q \
+	  -c "DROP DATABASE IF EXISTS $(E2E_DB) WITH (FORCE)" \
+	  -c "DO \$$\$$ BEGIN CREATE ROLE $(E2E_ROLE) LOGIN NOSUPERUSER NOBYPASSRLS; EXCEPTION WHEN duplicate_object THEN NULL; END \$$\$$" \
+	  -c "CREATE DATABASE $(E2E_DB) OWNER $(E2E_ROLE)"
+
+## node-test: the generated TypeScript client against the running server (node --test).
+node-test: npm-deps server-bin e2e-db
+	$(E2E_ENV) node --test tests/client/
+
+## browser-test: the front end in Debian's Chromium (CHROMIUM=/usr/bin/chromium) against the running server.
+browser-test: web-deps server-bin e2e-db
+	cd web && $(E2E_ENV) node --test e2e/
+
+## build-app: the app for Databricks Apps (linux/amd64) in build/app, with app.yaml.
+build-app:
+	rm -rf build/app && mkdir -p build/app
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o build/app/server ./cmd/server
+	cp app.yaml build/app/
+
 clean:
-	rm -rf node_modules
+	rm -rf node_modules web/node_modules build

@@ -26,7 +26,9 @@ func startDemo() (*demoWorkspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: ws.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// With its control API (/_fake/), so that a person or the browser test can
+	// make it slow or failing (POST /_fake/faults) and watch the front end.
+	srv := &http.Server{Handler: ws.HandlerWithControl(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	id, secret := ws.ServicePrincipal()
 	return &demoWorkspace{URL: "http://" + ln.Addr().String(), ClientID: id, ClientSecret: secret, ws: ws, srv: srv}, nil
@@ -37,6 +39,7 @@ func startDemo() (*demoWorkspace, error) {
 func (d *demoWorkspace) PrintWelcome(w io.Writer, port int) {
 	base := fmt.Sprintf("http://localhost:%d", port)
 	fmt.Fprintf(w, "\nonbehalf demo: a fake Databricks workspace runs at %s\n", d.URL)
+	fmt.Fprintf(w, "The app: %s/ (pick a demo user in the yellow bar)\n", base)
 	fmt.Fprintf(w, "API docs: %s/docs\n\n", base)
 	for _, u := range []string{fakeworkspace.Alice, fakeworkspace.Bob} {
 		tok := d.ws.IssueToken(u, fakeworkspace.AllScopes...)
@@ -54,3 +57,7 @@ func (d *demoWorkspace) Close() {
 	defer cancel()
 	_ = d.srv.Shutdown(ctx)
 }
+
+// Proxy wraps the app's handler with the demo proxy (demoproxy.go), which
+// signs a browser in as a demo user.
+func (d *demoWorkspace) Proxy(next http.Handler) http.Handler { return newDemoProxy(d.ws, next) }

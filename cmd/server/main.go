@@ -25,6 +25,7 @@ import (
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
 	"github.com/onbehalf/onbehalf/impl/observe"
+	"github.com/onbehalf/onbehalf/web"
 )
 
 func main() {
@@ -94,12 +95,16 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		User:  clients.User,
 		Auth:  auth.New(authCfg, log),
 		Store: store,
+		Web:   web.Dist(),
 		// Metrics and Observers: see impl/observe/metrics.go.
 		Metrics:   metrics.Handler(),
 		Observers: []observe.RequestObserver{metrics},
 	})
 	if err != nil {
 		return err
+	}
+	if demo != nil {
+		handler = demo.Proxy(handler)
 	}
 
 	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))

@@ -43,6 +43,8 @@ type Deps struct {
 	// Store keeps the users' data in Lakebase; nil when Lakebase is not
 	// configured (its operations answer 503). When set, GET /readyz pings it.
 	Store *lakebase.Store
+	// Web, when set, is the built front end, served at / (see web.go).
+	Web fs.FS
 }
 
 // New returns the server's whole HTTP handler.
@@ -104,10 +106,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		reqctx.MetaFrom(r.Context()).Route = observe.Unmatched
-		problems.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
-	})
+	mux.Handle("/", webHandler(d.Web, problems))
 	return observe.Requests(d.Log, mux, d.Observers...), nil
 }
 

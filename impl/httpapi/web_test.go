@@ -1,0 +1,89 @@
+package httpapi_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/onbehalf/onbehalf/impl/auth"
+	"github.com/onbehalf/onbehalf/impl/httpapi"
+)
+
+func webServer(t *testing.T, site fstest.MapFS) *httptest.Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := httpapi.Deps{Log: log, Auth: auth.New(auth.Config{}, log)}
+	if site != nil {
+		d.Web = site
+	}
+	h, err := httpapi.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func fetch(t *testing.T, method, url string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestWebServesTheFrontEnd: files by name, index.html for the app's own
+// routes, and problem answers for API paths, missing files and other methods.
+func TestWebServesTheFrontEnd(t *testing.T) {
+	const index = `<!doctype html><div id="root"></div>`
+	srv := webServer(t, fstest.MapFS{
+		"index.html":         {Data: []byte(index)},
+		"assets/app-1a2b.js": {Data: []byte("console.log(1)")},
+	})
+	for _, tc := range []struct {
+		name, method, path string
+		status             int
+		contentType, body  string
+	}{
+		{"root is the app", "GET", "/", 200, "text/html", index},
+		{"an app route is the app", "GET", "/catalogs/main", 200, "text/html", index},
+		{"an asset by name", "GET", "/assets/app-1a2b.js", 200, "javascript", "console.log(1)"},
+		{"a missing asset is a 404 problem", "GET", "/assets/gone-9z.js", 404, "application/problem+json", "no_such_path"},
+		{"an unknown API path keeps its problem", "GET", "/api/nothing", 404, "application/problem+json", "/api/nothing"},
+		{"/api itself is not the app", "GET", "/api", 404, "application/problem+json", "no_such_path"},
+		{"a /_ path is not the app", "GET", "/_demo/users", 404, "application/problem+json", "no_such_path"},
+		{"a POST is not the app", "POST", "/", 404, "application/problem+json", "no_such_path"},
+		{"the docs stay", "GET", "/docs", 200, "text/html", "swagger"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := fetch(t, tc.method, srv.URL+tc.path)
+			if resp.StatusCode != tc.status || !strings.Contains(resp.Header.Get("Content-Type"), tc.contentType) || !strings.Contains(body, tc.body) {
+				t.Fatalf("%s %s: %d %s %q; want %d %s containing %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.contentType, tc.body)
+			}
+		})
+	}
+	if resp, _ := fetch(t, "GET", srv.URL+"/assets/app-1a2b.js"); !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("hashed asset Cache-Control %q, want immutable", resp.Header.Get("Cache-Control"))
+	}
+	if resp, _ := fetch(t, "GET", srv.URL+"/"); resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("index.html Cache-Control %q, want no-cache (it names the current assets)", resp.Header.Get("Cache-Control"))
+	}
+}
+
+// TestWebAbsent: without Deps.Web, / is a 404 problem as before.
+func TestWebAbsent(t *testing.T) {
+	srv := webServer(t, nil)
+	resp, body := fetch(t, "GET", srv.URL+"/")
+	if resp.StatusCode != 404 || !strings.Contains(body, "no_such_path") {
+		t.Fatalf("GET / without a front end: %d %s", resp.StatusCode, body)
+	}
+}

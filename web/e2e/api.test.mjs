@@ -1,0 +1,79 @@
+// The front end's API wrapper (src/api.ts) in Node, against a small HTTP
+// server that answers what a test needs: a problem becomes an ApiError with
+// the typed problem, a request without an answer ends at the timeout with a
+// clear ApiError, and an answer that is not a problem still says what came.
+// src/api.ts is bundled by esbuild (Vite's own) into a temporary module.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+/** @type {any} */
+let mod;
+/** @type {import("node:http").Server} */
+let server;
+let base = "";
+let dir = "";
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "onbehalf-api-"));
+  const out = join(dir, "api.mjs");
+  await build({ entryPoints: [new URL("../src/api.ts", import.meta.url).pathname], bundle: true, format: "esm", platform: "neutral", outfile: out, logLevel: "silent" });
+  mod = await import(out);
+  server = createServer((req, res) => {
+    if (req.url?.startsWith("/api/user/me/workspace")) return; // never answers
+    if (req.url?.startsWith("/api/model-serving/endpoints")) {
+      res.writeHead(403, { "Content-Type": "application/problem+json" });
+      res.end(JSON.stringify({ type: "urn:onbehalf:problem:missing_scope", title: "Forbidden", status: 403, detail: "Your access token lacks serving.serving-endpoints.", correlation_id: "c1", missing_scopes: ["serving.serving-endpoints"], remediation: ["restart", "re-consent"] }));
+      return;
+    }
+    if (req.url?.startsWith("/api/user/me")) {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ user_id: "alice@example.com", username: "alice@example.com", display_name: "Alice", email: "", auth_method: "obo" }));
+      return;
+    }
+    res.writeHead(502, { "Content-Type": "text/html" });
+    res.end("<html>bad gateway</html>");
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+});
+after(() => {
+  server?.closeAllConnections();
+  server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("src/api.ts", () => {
+  test("an answer is the data", async () => {
+    const data = await mod.unwrap(mod.createApi(base, 5000).GET("/api/user/me"));
+    assert.equal(data.user_id, "alice@example.com");
+  });
+
+  test("a problem is an ApiError carrying it", async () => {
+    const err = await mod.unwrap(mod.createApi(base, 5000).GET("/api/model-serving/endpoints")).catch((/** @type {any} */ e) => e);
+    assert.ok(err instanceof mod.ApiError, String(err));
+    assert.equal(err.message, "Your access token lacks serving.serving-endpoints.");
+    assert.deepEqual(err.problem.remediation, ["restart", "re-consent"]);
+    assert.equal(err.timedOut, false);
+  });
+
+  test("no answer ends at the timeout with a clear error", { timeout: 10_000 }, async () => {
+    const err = await mod.unwrap(mod.createApi(base, 300).GET("/api/user/me/workspace"), 300).catch((/** @type {any} */ e) => e);
+    assert.ok(err instanceof mod.ApiError, String(err));
+    assert.equal(err.timedOut, true);
+    assert.equal(err.problem, undefined);
+    assert.match(err.message, /^No answer from the server within 300 ms\./);
+  });
+
+  test("an answer that is not a problem says what came", async () => {
+    const err = await mod.unwrap(mod.createApi(base, 5000).GET("/api/unity-catalog/catalogs")).catch((/** @type {any} */ e) => e);
+    assert.ok(err instanceof mod.ApiError, String(err));
+    assert.match(err.message, /answered 502/);
+    assert.equal(err.problem, undefined);
+  });
+});

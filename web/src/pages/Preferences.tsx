@@ -1,0 +1,76 @@
+import { useState, type FormEvent } from "react";
+import { api, API_TIMEOUT_MS, unwrap } from "../api";
+import { useAction, useCall } from "../useCall";
+import { ErrorView, Loading, Pager, Show } from "../ui";
+
+const PAGE = 20;
+
+/** parseValue reads the value field as JSON, or as a plain string when it is not JSON. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Preferences views, edits and deletes the user's preferences (kept in Lakebase). */
+export function Preferences() {
+  const [offset, setOffset] = useState(0);
+  const [key, setKey] = useState("");
+  const [value, setValue] = useState("");
+  const [list, reload] = useCall(() => unwrap(api.GET("/api/preferences", { params: { query: { limit: PAGE, offset } } })), [offset]);
+  const [saving, save] = useAction((k: string, v: unknown) => unwrap(api.PUT("/api/preferences/{key}", { params: { path: { key: k } }, body: { value: v } })));
+  const [deleting, remove] = useAction((k: string) => unwrap(api.DELETE("/api/preferences/{key}", { params: { path: { key: k } } })));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await save(key, parseValue(value))) {
+      setKey("");
+      setValue("");
+      reload();
+    }
+  };
+  const del = async (k: string) => {
+    await remove(k);
+    reload();
+  };
+  return (
+    <section>
+      <h2>Your preferences</h2>
+      <form className="pref-form" onSubmit={submit}>
+        <input value={key} onChange={(e) => setKey(e.target.value)} placeholder="key, e.g. theme" aria-label="Preference key" required />
+        <input value={value} onChange={(e) => setValue(e.target.value)} placeholder='value (JSON, e.g. "dark" or {"a":1})' aria-label="Preference value" />
+        <button type="submit" disabled={saving?.status === "loading"}>Save</button>
+      </form>
+      {saving?.status === "loading" && <Loading what="Saving" since={saving.since} timeoutMs={API_TIMEOUT_MS} />}
+      {saving?.status === "error" && <ErrorView error={saving.error} />}
+      {deleting?.status === "error" && <ErrorView error={deleting.error} />}
+      <Show state={list} what="Loading your preferences" timeoutMs={API_TIMEOUT_MS}>
+        {(page) => (
+          <>
+            <table>
+              <thead>
+                <tr><th>Key</th><th>Value</th><th>Updated</th><th /></tr>
+              </thead>
+              <tbody>
+                {page.items.map((p) => (
+                  <tr key={p.key}>
+                    <td>{p.key}</td>
+                    <td><code>{JSON.stringify(p.value)}</code></td>
+                    <td>{new Date(p.updated_at).toLocaleString()}</td>
+                    <td>
+                      <button onClick={() => (setKey(p.key), setValue(JSON.stringify(p.value)))} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
+                      <button onClick={() => del(p.key)} aria-label={`Delete ${p.key}`}>Delete</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+import { useState, type FormEvent } from "react";
+import { api, API_TIMEOUT_MS, invokeApi, INVOKE_TIMEOUT_MS, unwrap, type Schemas } from "../api";
+import { useAction, useCall } from "../useCall";
+import { ErrorView, Loading, Pager, Show } from "../ui";
+
+const PAGE = 10;
+
+/** Serving lists the serving endpoints the user may use, and chats with one. */
+export function Serving() {
+  const [offset, setOffset] = useState(0);
+  const [endpoint, setEndpoint] = useState<string>();
+  const [state] = useCall(() => unwrap(api.GET("/api/model-serving/endpoints", { params: { query: { limit: PAGE, offset } } })), [offset]);
+  return (
+    <section>
+      <h2>Serving endpoints</h2>
+      <Show state={state} what="Listing your serving endpoints" timeoutMs={API_TIMEOUT_MS}>
+        {(page) => (
+          <>
+            <table>
+              <thead>
+                <tr><th>Endpoint</th><th>Task</th><th>State</th><th /></tr>
+              </thead>
+              <tbody>
+                {page.items.map((e) => (
+                  <tr key={e.name}>
+                    <td>{e.name}</td>
+                    <td>{e.task}</td>
+                    <td>{e.state.ready}{e.state.config_update !== "NOT_UPDATING" ? ` (${e.state.config_update})` : ""}</td>
+                    <td><button onClick={() => setEndpoint(e.name)} aria-label={`Chat with ${e.name}`}>Chat</button></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
+          </>
+        )}
+      </Show>
+      {endpoint && <Chat key={endpoint} endpoint={endpoint} />}
+    </section>
+  );
+}
+
+type Message = Schemas["Message"];
+
+/** Chat sends the whole conversation to an agent endpoint and shows its answers. */
+function Chat({ endpoint }: { endpoint: string }) {
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [text, setText] = useState("");
+  const [state, invoke] = useAction((input: Message[]) =>
+    unwrap(invokeApi.POST("/api/model-serving/endpoints/{endpoint_name}/invocations", { params: { path: { endpoint_name: endpoint } }, body: { input } }), INVOKE_TIMEOUT_MS),
+  );
+  const send = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!text.trim() || state?.status === "loading") return;
+    const input: Message[] = [...messages, { role: "user", content: text.trim() }];
+    setMessages(input);
+    setText("");
+    const answer = await invoke(input);
+    if (answer) setMessages([...input, { role: "assistant", content: answer.output_text }]);
+  };
+  return (
+    <div className="chat">
+      <h3>Chat with {endpoint}</h3>
+      <ol className="messages" aria-label="Conversation">
+        {messages.map((m, i) => (
+          <li key={i} className={m.role}>
+            <span className="role">{m.role === "user" ? "You" : endpoint}</span> {m.content}
+          </li>
+        ))}
+      </ol>
+      {state?.status === "loading" && <Loading what={`Waiting for ${endpoint}`} since={state.since} timeoutMs={INVOKE_TIMEOUT_MS} />}
+      {state?.status === "error" && <ErrorView error={state.error} />}
+      <form onSubmit={send}>
+        <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Your message" aria-label="Message" />
+        <button type="submit" disabled={state?.status === "loading"}>Send</button>
+      </form>
+    </div>
+  );
+}
