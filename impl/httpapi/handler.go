@@ -95,7 +95,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problems.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
 	})
-	return observe.Requests(d.Log, mux, d.Observers...), nil
+	return observe.Requests(d.Log, refuseUncleanPaths(problems, mux), d.Observers...), nil
 }
 
 // authenticate is the strict-server middleware that runs before every

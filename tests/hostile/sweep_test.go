@@ -94,6 +94,9 @@ func (c Case) request(token string) (*http.Request, bool) {
 // operation, or a token echoed back.
 func check(router routers.Router, c Case, status int, header http.Header, raw []byte) error {
 	var prob map[string]any
+	if status >= 300 && status < 400 {
+		return fmt.Errorf("redirect %d to %q: a hostile path must not send the client elsewhere", status, header.Get("Location"))
+	}
 	if status >= 400 {
 		if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 			return fmt.Errorf("status %d with Content-Type %q: %.200s", status, ct, raw)
