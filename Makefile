@@ -5,18 +5,29 @@
 GO ?= go
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test generate check-generated lint vet unit contract bench npm-deps clean
+.PHONY: run test generate check-generated lint vet unit contract fuzz bench npm-deps clean
 
 ## run: start the server; with no DATABRICKS_HOST it runs the demo workspace.
 run:
 	$(GO) run ./cmd/server
 
 ## test: everything CI checks: generated code up to date, lint, all tests.
-test: check-generated lint unit
+test: check-generated lint unit fuzz
 
 ## unit: every Go test, with the race detector.
 unit:
 	$(GO) test -race -count=1 ./...
+
+## fuzz: a short run of each fuzz target (FUZZTIME each); seeds are in testdata/fuzz.
+FUZZTIME ?= 10s
+FUZZ_TARGETS = ./impl/auth:FuzzTokenScopes ./impl/auth:FuzzScopeClaims ./impl/auth:FuzzMissingScopes \
+	./impl/httpapi:FuzzRequestPipeline
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## contract: the contract tests, red against the empty server and green against the real one.
 contract:
