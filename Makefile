@@ -5,7 +5,7 @@
 GO ?= go
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test generate check-generated lint vet unit contract fuzz bench npm-deps clean
+.PHONY: run test generate check-generated lint vet unit contract fuzz bench load npm-deps clean
 
 ## run: start the server; with no DATABRICKS_HOST it runs the demo workspace.
 run:
@@ -63,9 +63,17 @@ lint: vet npm-deps
 vet:
 	$(GO) vet ./...
 
-## bench: the benchmarks (figures, not pass/fail).
+## bench: the benchmarks (figures, not pass/fail; see docs/BENCHMARKS.md).
+BENCH_BIN ?= $(shell mktemp -d)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
+	$(GO) build -o $(BENCH_BIN)/server ./cmd/server
+	$(GO) build -o $(BENCH_BIN)/forwarder ./tests/bench/forwarder
+	$(GO) run ./tests/bench/loadcompare -server $(BENCH_BIN)/server -forwarder $(BENCH_BIN)/forwarder
+
+## load: the load-with-isolation tests at full size (the race-detector run in unit is smaller).
+load:
+	$(GO) test -count=1 -v -run 'TestLoadIsolation' ./tests/e2e/ -load.users 50 -load.duration 20s
 
 clean:
 	rm -rf node_modules

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,11 +9,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/onbehalf/onbehalf/gen/api"
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/tests/bench/bare"
 )
 
 // replay is an in-memory upstream: the first request to each URL is served
@@ -61,47 +60,6 @@ func benchSetup(b *testing.B) (*replay, string, string) {
 		ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
 }
 
-// bareHandler is the least a handler can do to give the same answer as
-// GET /api/unity-catalog/catalogs: read the header, make the one upstream
-// call with the token, and turn Databricks' page into ours. No routing,
-// validation, scope check, problem answers, correlation id or log line.
-func bareHandler(host string, client *http.Client) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := r.Header.Get("X-Forwarded-Access-Token")
-		if token == "" {
-			http.Error(w, "no token", http.StatusUnauthorized)
-			return
-		}
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, host+"/api/2.1/unity-catalog/catalogs?max_results=51", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			http.Error(w, "upstream", http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		var page struct {
-			Catalogs []struct {
-				Name        string `json:"name"`
-				Comment     string `json:"comment"`
-				Owner       string `json:"owner"`
-				CatalogType string `json:"catalog_type"`
-			} `json:"catalogs"`
-		}
-		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&page) != nil {
-			http.Error(w, "upstream", http.StatusBadGateway)
-			return
-		}
-		out := api.CatalogPage{Items: make([]api.Catalog, len(page.Catalogs)), Limit: 50}
-		for i, c := range page.Catalogs {
-			c := c
-			out.Items[i] = api.Catalog{Name: c.Name, Comment: &c.Comment, Owner: &c.Owner, CatalogType: &c.CatalogType}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(out)
-	})
-}
-
 func serve(b *testing.B, h http.Handler, token string) {
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -119,7 +77,7 @@ func serve(b *testing.B, h http.Handler, token string) {
 // BenchmarkStack is the cost of our stack per request (routing, contract
 // validation, auth and scope check, the SDK call, problem-ready handling,
 // correlation id and the JSON request log) against a bare net/http handler
-// giving the same answer from the same upstream answer. The stack's own cost
+// (tests/bench/bare) giving the same answer from the same upstream answer. The stack's own cost
 // is the difference between the two.
 func BenchmarkStack(b *testing.B) {
 	b.Run("onbehalf", func(b *testing.B) {
@@ -137,6 +95,6 @@ func BenchmarkStack(b *testing.B) {
 	})
 	b.Run("bare", func(b *testing.B) {
 		up, host, token := benchSetup(b)
-		serve(b, bareHandler(host, &http.Client{Transport: up}), token)
+		serve(b, bare.Handler(host, &http.Client{Transport: up}), token)
 	})
 }
