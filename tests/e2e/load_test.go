@@ -41,7 +41,7 @@ func loadSize() (users int, phase time.Duration) {
 
 // loadUser is one user of the load workspace and what only they may see.
 type loadUser struct {
-	name, token                string
+	name, token               string
 	catalog, schema, endpoint string
 }
 
