@@ -21,6 +21,28 @@ const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=
 // answers.
 func testDatabase(t *testing.T) string {
 	t.Helper()
+	url, err := newDatabase(t)
+	if err != nil {
+		t.Skipf("no Postgres at DATABASE_URL (%v): Lakebase scenarios need one", err)
+	}
+	return url
+}
+
+// optionalDatabase is testDatabase for tests that also run without
+// Postgres: it returns "" when none answers.
+func optionalDatabase(t *testing.T) string {
+	t.Helper()
+	url, err := newDatabase(t)
+	if err != nil {
+		t.Logf("no Postgres at DATABASE_URL (%v): preferences are not exercised", err)
+		return ""
+	}
+	return url
+}
+
+// newDatabase creates the test's database, dropped when the test ends.
+func newDatabase(t *testing.T) (string, error) {
+	t.Helper()
 	admin := os.Getenv("DATABASE_URL")
 	if admin == "" {
 		admin = defaultDatabaseURL
@@ -29,7 +51,7 @@ func testDatabase(t *testing.T) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		t.Skipf("no Postgres at DATABASE_URL (%v): Lakebase scenarios need one", err)
+		return "", err
 	}
 	defer conn.Close(ctx)
 
@@ -57,5 +79,5 @@ func testDatabase(t *testing.T) string {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), nil
 }

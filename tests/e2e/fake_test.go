@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +22,22 @@ import (
 type fakeProc struct {
 	fakeworkspace.StartupInfo
 	cmd *exec.Cmd
+
+	mu     sync.Mutex
+	issued []string // tokens issued through token
+}
+
+// secrets are every credential the fake has handed out: the service
+// principal's secret, the users' startup tokens and PATs, and the tokens
+// issued since.
+func (f *fakeProc) secrets() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := append([]string{f.ServicePrincipal.ClientSecret}, f.issued...)
+	for _, u := range f.Users {
+		out = append(out, u.Token, u.PAT)
+	}
+	return out
 }
 
 // startFake runs the fake workspace with args (e.g. "-page-size", "1000")
@@ -79,6 +96,9 @@ func (f *fakeProc) token(t *testing.T, user string, scopes ...string) string {
 		Token string `json:"token"`
 	}
 	f.control(t, "POST", "/_fake/tokens", map[string]any{"user_name": user, "scopes": scopes}, &out)
+	f.mu.Lock()
+	f.issued = append(f.issued, out.Token)
+	f.mu.Unlock()
 	return out.Token
 }
 

@@ -262,7 +262,11 @@ func TestLoadIsolation(t *testing.T) {
 	fake.Start()
 	t.Cleanup(fake.Close)
 	id, secret := ws.ServicePrincipal()
-	s := startServer(t, serverEnv(fake.URL, id, secret))
+	env := serverEnv(fake.URL, id, secret)
+	if db := optionalDatabase(t); db != "" {
+		env = append(env, "DATABASE_URL="+db) // preferences, once Lakebase is in the build
+	}
+	s := startServer(t, env)
 
 	warm := runLoad(s, users, 300*time.Millisecond)
 	if warm.total == 0 {

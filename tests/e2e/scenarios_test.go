@@ -21,6 +21,17 @@ func startStack(t *testing.T, fakeArgs []string, extraEnv ...string) stack {
 	t.Helper()
 	f := startFake(t, fakeArgs...)
 	s := startServer(t, serverEnv(f.URL, f.ServicePrincipal.ClientID, f.ServicePrincipal.ClientSecret, extraEnv...))
+	// Whatever the scenario did, no credential may appear in the server's
+	// output (its logs).
+	t.Cleanup(func() {
+		out := s.stdout()
+		for _, secret := range f.secrets() {
+			if secret != "" && strings.Contains(out, secret) {
+				t.Errorf("a credential the fake issued appears in the server's output")
+				return
+			}
+		}
+	})
 	return stack{fake: f, server: s}
 }
 
