@@ -114,3 +114,46 @@ func TestHostileSweepAgainstBinary(t *testing.T) {
 		t.Fatal("the server's output mentions a panic")
 	}
 }
+
+// Requests that are not well-formed HTTP at all: net/http refuses them
+// before any handler runs (a 4xx, or the 501 RFC 9112 prescribes for an
+// unknown transfer coding), and the server stays up.
+func TestMalformedHTTPKeepsServerUp(t *testing.T) {
+	st := startStack(t, nil)
+	addr := strings.TrimPrefix(st.server.URL, "http://")
+	for name, raw := range map[string]string{
+		"space in target":        "GET /api/user/me x HTTP/1.1\r\nHost: a\r\n\r\n",
+		"NUL in header":          "GET /api/user/me HTTP/1.1\r\nHost: a\r\nX-Forwarded-Access-Token: a\x00b\r\n\r\n",
+		"header without colon":   "GET /api/user/me HTTP/1.1\r\nHost: a\r\nnonsense\r\n\r\n",
+		"header over 1 MiB":      "GET /api/user/me HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n",
+		"negative length":        "PUT /api/preferences/k HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
+		"two lengths":            "PUT /api/preferences/k HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+		"bad chunk":              "PUT /api/preferences/k HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+		"unknown coding":         "PUT /api/preferences/k HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: br\r\n\r\n{}",
+		"HTTP/2 preface on h1":   "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+		"no host":                "GET /api/user/me HTTP/1.1\r\n\r\n",
+		"absolute URL elsewhere": "GET http://evil.example.com/api/user/me HTTP/1.1\r\nHost: a\r\n\r\n",
+		"garbage":                "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+	} {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// A request cut short (the garbage) gets no answer: the server waits
+		// for the rest until its ReadHeaderTimeout, and the read here gives up.
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_, _ = io.WriteString(conn, raw)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err == nil {
+			ok := resp.StatusCode >= 400 && resp.StatusCode < 500 || resp.StatusCode == 501 && strings.Contains(raw, "Transfer-Encoding: br")
+			if !ok {
+				t.Errorf("%s: status %d", name, resp.StatusCode)
+			}
+			resp.Body.Close()
+		}
+		conn.Close()
+	}
+	if a := st.server.get(t, "/healthz", ""); a.Status != 200 {
+		t.Fatalf("healthz after malformed requests: %d", a.Status)
+	}
+}
