@@ -173,9 +173,16 @@ func startProcess(cmd *exec.Cmd, token string) (*exec.Cmd, int, time.Duration, e
 			close(ports)
 		}
 	}()
-	port, ok := <-ports
-	if !ok {
-		return nil, 0, 0, fmt.Errorf("exited before listening")
+	var port int
+	select {
+	case p, ok := <-ports:
+		if !ok {
+			return nil, 0, 0, fmt.Errorf("exited before listening")
+		}
+		port = p
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, 0, 0, fmt.Errorf("no \"listening\" log line within 30s")
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d/api/unity-catalog/catalogs", port)
 	for {
