@@ -5,7 +5,7 @@
 GO ?= go
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
-.PHONY: run test generate check-generated lint vet unit contract bench npm-deps clean \
+.PHONY: run test generate check-generated lint vet unit contract fuzz bench load npm-deps clean \
 	web web-deps check-web server-bin e2e-db node-test browser-test build-app
 
 ## run: start the server; with no DATABRICKS_HOST it runs the demo workspace.
@@ -13,11 +13,22 @@ run:
 	$(GO) run ./cmd/server
 
 ## test: everything CI checks: generated code up to date, lint, all tests.
-test: check-generated check-web lint unit node-test browser-test
+test: check-generated check-web lint unit fuzz node-test browser-test
 
 ## unit: every Go test, with the race detector.
 unit:
 	$(GO) test -race -count=1 ./...
+
+## fuzz: a short run of each fuzz target (FUZZTIME each); seeds are in testdata/fuzz.
+FUZZTIME ?= 10s
+FUZZ_TARGETS = ./impl/auth:FuzzTokenScopes ./impl/auth:FuzzScopeClaims ./impl/auth:FuzzMissingScopes \
+	./impl/httpapi:FuzzRequestPipeline
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## contract: the contract tests, red against the empty server and green against the real one.
 contract:
@@ -54,9 +65,17 @@ lint: vet npm-deps web-deps
 vet:
 	$(GO) vet ./...
 
-## bench: the benchmarks (figures, not pass/fail).
+## bench: the benchmarks (figures, not pass/fail; see docs/BENCHMARKS.md).
+BENCH_BIN ?= $(shell mktemp -d)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
+	$(GO) build -o $(BENCH_BIN)/server ./cmd/server
+	$(GO) build -o $(BENCH_BIN)/forwarder ./tests/bench/forwarder
+	$(GO) run ./tests/bench/loadcompare -server $(BENCH_BIN)/server -forwarder $(BENCH_BIN)/forwarder
+
+## load: the load-with-isolation tests at full size (the race-detector run in unit is smaller).
+load:
+	$(GO) test -count=1 -v -run 'TestLoadIsolation' ./tests/e2e/ -load.users 50 -load.duration 20s
 
 ## web: build the front end into web/dist (committed; embedded in the binary).
 web: web-deps

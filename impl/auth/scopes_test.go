@@ -73,20 +73,3 @@ func TestMissingScopesAcceptsAliasesAndParents(t *testing.T) {
 		})
 	}
 }
-
-func FuzzTokenScopes(f *testing.F) {
-	f.Add("a.b.c")
-	f.Add("eyJhbGciOiJub25lIn0.eyJzY29wZSI6InNxbCJ9.")
-	f.Add("dapi123")
-	f.Fuzz(func(t *testing.T, token string) {
-		scopes, ok := TokenScopes(token)
-		if !ok && scopes != nil {
-			t.Fatalf("non-JWT %q reported scopes %v", token, scopes)
-		}
-		for _, s := range scopes {
-			if s == "" {
-				t.Fatalf("empty scope from %q", token)
-			}
-		}
-	})
-}

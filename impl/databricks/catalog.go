@@ -23,15 +23,15 @@ type (
 // ListCatalogs returns the window of the catalogs the context's user can see.
 // Errors are apperr kinds (Unauthenticated, Forbidden, RateLimited, Upstream, Timeout).
 func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, bool, error) {
-	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalog.CatalogInfo, string, error) {
-		var resp catalog.ListCatalogsResponse
+	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalogInfo, string, error) {
+		var resp catalogsPage
 		err := c.get(ctx, "uc.catalogs.list", "/api/2.1/unity-catalog/catalogs",
 			catalog.ListCatalogsRequest{MaxResults: size, PageToken: token}, &resp)
 		return resp.Catalogs, resp.NextPageToken, err
 	})
 	out := make([]Catalog, len(infos))
 	for i, ci := range infos {
-		out[i] = Catalog{Name: ci.Name, CatalogType: string(ci.CatalogType), Owner: ci.Owner, Comment: ci.Comment}
+		out[i] = Catalog(ci)
 	}
 	return out, more, err
 }
@@ -40,15 +40,15 @@ func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, boo
 // user can see. A catalog they cannot see is Forbidden or NotFound, as
 // Databricks says.
 func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Window) ([]Schema, bool, error) {
-	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalog.SchemaInfo, string, error) {
-		var resp catalog.ListSchemasResponse
+	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]schemaInfo, string, error) {
+		var resp schemasPage
 		err := c.get(ctx, "uc.schemas.list", "/api/2.1/unity-catalog/schemas",
 			catalog.ListSchemasRequest{CatalogName: catalogName, MaxResults: size, PageToken: token}, &resp)
 		return resp.Schemas, resp.NextPageToken, err
 	})
 	out := make([]Schema, len(infos))
 	for i, si := range infos {
-		out[i] = Schema{Name: si.Name, CatalogName: si.CatalogName, FullName: si.FullName, Owner: si.Owner, Comment: si.Comment}
+		out[i] = Schema(si)
 	}
 	return out, more, err
 }
@@ -56,16 +56,15 @@ func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Wind
 // ListTables returns the window of the tables of a schema the context's user
 // can see.
 func (c *UserClient) ListTables(ctx context.Context, catalogName, schemaName string, w Window) ([]Table, bool, error) {
-	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalog.TableInfo, string, error) {
-		var resp catalog.ListTablesResponse
+	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]tableInfo, string, error) {
+		var resp tablesPage
 		err := c.get(ctx, "uc.tables.list", "/api/2.1/unity-catalog/tables",
 			catalog.ListTablesRequest{CatalogName: catalogName, SchemaName: schemaName, MaxResults: size, PageToken: token}, &resp)
 		return resp.Tables, resp.NextPageToken, err
 	})
 	out := make([]Table, len(infos))
 	for i, ti := range infos {
-		out[i] = Table{Name: ti.Name, CatalogName: ti.CatalogName, SchemaName: ti.SchemaName, FullName: ti.FullName,
-			TableType: string(ti.TableType), DataSourceFormat: string(ti.DataSourceFormat), Owner: ti.Owner, Comment: ti.Comment}
+		out[i] = Table(ti)
 	}
 	return out, more, err
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/databricks/databricks-sdk-go/service/serving"
-
 	"github.com/onbehalf/onbehalf/impl/apperr"
 )
 
@@ -21,7 +19,7 @@ type Endpoint struct {
 // ListEndpoints returns the window of the serving endpoints the context's
 // user can see. Databricks lists them all in one answer.
 func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, bool, error) {
-	var resp serving.ListEndpointsResponse
+	var resp endpointsPage
 	if err := c.get(ctx, "serving.endpoints.list", "/api/2.0/serving-endpoints", nil, &resp); err != nil {
 		return nil, false, err
 	}
@@ -34,21 +32,21 @@ func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, b
 
 // GetEndpoint returns one serving endpoint, if the context's user can see it.
 func (c *UserClient) GetEndpoint(ctx context.Context, name string) (Endpoint, error) {
-	var e serving.ServingEndpointDetailed
+	var e servingEndpoint
 	if err := c.get(ctx, "serving.endpoints.get", "/api/2.0/serving-endpoints/"+url.PathEscape(name), nil, &e); err != nil {
 		return Endpoint{}, err
 	}
 	return toEndpoint(e.Name, e.State, e.Task, e.Creator), nil
 }
 
-func toEndpoint(name string, state *serving.EndpointState, task, creator string) Endpoint {
+func toEndpoint(name string, state *endpointState, task, creator string) Endpoint {
 	e := Endpoint{Name: name, Task: task, Creator: creator, Ready: "UNKNOWN", ConfigUpdate: "UNKNOWN"}
 	if state != nil {
 		if state.Ready != "" {
-			e.Ready = string(state.Ready)
+			e.Ready = state.Ready
 		}
 		if state.ConfigUpdate != "" {
-			e.ConfigUpdate = string(state.ConfigUpdate)
+			e.ConfigUpdate = state.ConfigUpdate
 		}
 	}
 	return e

@@ -107,7 +107,7 @@ func New(d Deps) (http.Handler, error) {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
 	mux.Handle("/", webHandler(d.Web, problems))
-	return observe.Requests(d.Log, mux, d.Observers...), nil
+	return observe.Requests(d.Log, refuseUncleanPaths(problems, mux), d.Observers...), nil
 }
 
 // authenticate is the strict-server middleware that runs before every

@@ -37,6 +37,13 @@ func translate(parent context.Context, err error) error {
 		if serverUnavailable(pgErr.Code) {
 			return unavailable("Lakebase is not available; try again shortly.", err)
 		}
+		if strings.HasPrefix(pgErr.Code, "22") {
+			// A data exception: valid JSON that Postgres cannot keep, such
+			// as a NUL character (22P05) in a JSONB string. The client sent
+			// it, so it is the client's to fix.
+			return &apperr.Error{Kind: apperr.Invalid, Reason: "unstorable_value", Err: err,
+				Detail: "The value cannot be stored: it holds something Postgres does not accept in JSON (such as the character \\u0000)."}
+		}
 		return apperr.Wrap(apperr.Internal, "", err)
 	}
 	if unreachable(err) {

@@ -134,6 +134,11 @@ func TestPreferenceErrors(t *testing.T) {
 	big := `"` + strings.Repeat("x", lakebase.MaxValueBytes-1) + `"` // 64 KiB + 1 encoded
 	_, err = s.PutPreference(ctx, alice, "big", json.RawMessage(big))
 	wantKind(t, err, apperr.TooLarge)
+	// Valid JSON that JSONB cannot store is the client's to fix, not a 500.
+	for _, v := range []string{`"a\u0000b"`, `{"k\u0000": 1}`} {
+		_, err = s.PutPreference(ctx, alice, "nul", json.RawMessage(v))
+		wantKind(t, err, apperr.Invalid)
+	}
 	justFits := `"` + strings.Repeat("x", lakebase.MaxValueBytes-2) + `"`
 	if _, err := s.PutPreference(ctx, alice, "big", json.RawMessage(justFits)); err != nil {
 		t.Errorf("a 64 KiB value is refused: %v", err)

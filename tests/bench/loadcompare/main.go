@@ -1,0 +1,294 @@
+// Command loadcompare is the end-to-end benchmark of docs/BENCHMARKS.md: it
+// runs the onbehalf server binary and the bare forwarder (tests/bench/bare)
+// side by side against the same fake workspace, each under the same closed
+// loop of concurrent users with their own tokens calling
+// GET /api/unity-catalog/catalogs, and prints requests per second, P50 and
+// P99 latency, their ratios, upstream calls per request (counted at the
+// fake), peak resident memory, and the server's start-up time to its first
+// answer.
+//
+// Usage:
+//
+//	loadcompare -server ./server -forwarder ./forwarder [-users 50] [-duration 10s] [-rounds 3]
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
+)
+
+func main() {
+	serverBin := flag.String("server", "", "the onbehalf server binary")
+	forwarderBin := flag.String("forwarder", "", "the forwarder binary")
+	users := flag.Int("users", 50, "concurrent users")
+	duration := flag.Duration("duration", 10*time.Second, "measured time of each run")
+	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured time before each run")
+	rounds := flag.Int("rounds", 3, "runs of each subject, alternating")
+	flag.Parse()
+	if err := run(*serverBin, *forwarderBin, *users, *duration, *warmup, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "loadcompare:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one measured run.
+type result struct {
+	requests, failures int
+	rps                float64
+	p50, p99           time.Duration
+	upstreamPerRequest float64
+	peakRSSKiB         int
+}
+
+func run(serverBin, forwarderBin string, users int, duration, warmup time.Duration, rounds int) error {
+	ws := fakeworkspace.New()
+	ws.SetPaging(1000, false)
+	ws.AddCatalog(fakeworkspace.Catalog{Name: "main", Comment: "Shared"})
+	tokens := make([]string, users)
+	for i := range tokens {
+		name := fmt.Sprintf("bench-%02d@example.com", i)
+		ws.AddUser(fakeworkspace.User{UserName: name})
+		cat := fmt.Sprintf("cat_%02d", i)
+		ws.AddCatalog(fakeworkspace.Catalog{Name: cat, Owner: name, Comment: "Catalog of " + name})
+		ws.Grant(name, "main", cat)
+		tokens[i] = ws.IssueToken(name, fakeworkspace.AllScopes...)
+	}
+	var upstreamCalls atomic.Int64
+	inner := ws.Handler()
+	fake, err := fakeworkspace.Serve("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			upstreamCalls.Add(1)
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	if err != nil {
+		return err
+	}
+	defer fake.Close()
+	stopLogReset := make(chan struct{})
+	defer close(stopLogReset)
+	go func() { // the fake logs every request; keep its memory bounded
+		for {
+			select {
+			case <-stopLogReset:
+				return
+			case <-time.After(time.Second):
+				ws.ResetRequests()
+			}
+		}
+	}()
+	id, secret := ws.ServicePrincipal()
+
+	fmt.Printf("# %d users, %v measured after %v warm-up, %d rounds; GET /api/unity-catalog/catalogs\n\n", users, duration, warmup, rounds)
+	subjects := []struct {
+		name  string
+		start func() (*exec.Cmd, int, time.Duration, error)
+	}{
+		{"onbehalf", func() (*exec.Cmd, int, time.Duration, error) {
+			cmd := exec.Command(serverBin)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "DATABRICKS_HOST=" + fake.URL,
+				"DATABRICKS_CLIENT_ID=" + id, "DATABRICKS_CLIENT_SECRET=" + secret, "DATABRICKS_APP_PORT=0", "LOG_LEVEL=info"}
+			return startProcess(cmd, tokens[0])
+		}},
+		{"forwarder", func() (*exec.Cmd, int, time.Duration, error) {
+			return startProcess(exec.Command(forwarderBin, "-upstream", fake.URL), tokens[0])
+		}},
+	}
+	all := map[string][]result{}
+	for r := range rounds {
+		order := []int{0, 1}
+		if r%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, i := range order {
+			s := subjects[i]
+			cmd, port, startup, err := s.start()
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			url := fmt.Sprintf("http://127.0.0.1:%d/api/unity-catalog/catalogs", port)
+			load(url, tokens, warmup, cmd.Process.Pid)
+			before := upstreamCalls.Load()
+			res := load(url, tokens, duration, cmd.Process.Pid)
+			res.upstreamPerRequest = float64(upstreamCalls.Load()-before) / float64(max(1, res.requests))
+			stop(cmd)
+			all[s.name] = append(all[s.name], res)
+			fmt.Printf("round %d %-9s  %7.0f req/s  P50 %-9v P99 %-9v  %d failed  %.2f upstream calls/request  peak RSS %d MiB  start-up to first answer %v\n",
+				r+1, s.name, res.rps, res.p50.Round(10*time.Microsecond), res.p99.Round(10*time.Microsecond), res.failures,
+				res.upstreamPerRequest, res.peakRSSKiB/1024, startup.Round(time.Millisecond))
+		}
+	}
+	ours, bare := median(all["onbehalf"]), median(all["forwarder"])
+	fmt.Printf("\n| | req/s | P50 | P99 | peak RSS |\n|---|---|---|---|---|\n")
+	fmt.Printf("| onbehalf (median of %d) | %.0f | %v | %v | %d MiB |\n", rounds, ours.rps, ours.p50.Round(10*time.Microsecond), ours.p99.Round(10*time.Microsecond), ours.peakRSSKiB/1024)
+	fmt.Printf("| bare forwarder (median of %d) | %.0f | %v | %v | %d MiB |\n", rounds, bare.rps, bare.p50.Round(10*time.Microsecond), bare.p99.Round(10*time.Microsecond), bare.peakRSSKiB/1024)
+	fmt.Printf("| ratio onbehalf / forwarder | %.2f | %.2f | %.2f | |\n", ours.rps/bare.rps,
+		float64(ours.p50)/float64(bare.p50), float64(ours.p99)/float64(bare.p99))
+	return nil
+}
+
+// startProcess starts a subject, reads its port from its "listening" log
+// line, and times the start-up: from exec to the first 200 answer.
+func startProcess(cmd *exec.Cmd, token string) (*exec.Cmd, int, time.Duration, error) {
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	cmd.Stderr = os.Stderr
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, 0, err
+	}
+	ports := make(chan int, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		sent := false
+		for sc.Scan() { // keep draining: the server logs every request
+			var rec struct {
+				Msg  string `json:"msg"`
+				Port int    `json:"port"`
+			}
+			if !sent && json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "listening" {
+				ports <- rec.Port
+				sent = true
+			}
+		}
+		if !sent {
+			close(ports)
+		}
+	}()
+	var port int
+	select {
+	case p, ok := <-ports:
+		if !ok {
+			return nil, 0, 0, fmt.Errorf("exited before listening")
+		}
+		port = p
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, 0, 0, fmt.Errorf("no \"listening\" log line within 30s")
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/api/unity-catalog/catalogs", port)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("X-Forwarded-Access-Token", token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, port, time.Since(begin), nil
+			}
+		}
+		if time.Since(begin) > 30*time.Second {
+			return nil, 0, 0, fmt.Errorf("no 200 answer within 30s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+}
+
+// load runs a closed loop of one goroutine per token for d and measures it.
+func load(url string, tokens []string, d time.Duration, pid int) result {
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConnsPerHost: 2 * len(tokens),
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		failures  int
+		peakRSS   int
+	)
+	done := make(chan struct{})
+	go func() { // sample resident memory
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+				if kib := rssKiB(pid); kib > peakRSS {
+					peakRSS = kib
+				}
+			}
+		}
+	}()
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for _, tok := range tokens {
+		wg.Go(func() {
+			var mine []time.Duration
+			fails := 0
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Header.Set("X-Forwarded-Access-Token", tok)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != http.StatusOK {
+					fails++
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			failures += fails
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	close(done)
+	slices.Sort(latencies)
+	res := result{requests: len(latencies), failures: failures, rps: float64(len(latencies)) / d.Seconds(), peakRSSKiB: peakRSS}
+	if n := len(latencies); n > 0 {
+		res.p50, res.p99 = latencies[n/2], latencies[n*99/100]
+	}
+	return res
+}
+
+// rssKiB reads a process's resident memory from /proc (0 if unknown).
+func rssKiB(pid int) int {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kib int
+			_, _ = fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kib)
+			return kib
+		}
+	}
+	return 0
+}
+
+// median is the run with the median throughput, its own figures together.
+func median(rs []result) result {
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b result) int { return int(a.rps - b.rps) })
+	return s[len(s)/2]
+}
