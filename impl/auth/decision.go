@@ -38,6 +38,9 @@ func FailureReasons() []string {
 // Rate limits, upstream failures and timeouts count as failures: the request
 // could not be authorised by Databricks, whatever the token's worth.
 func failureReason(err error) (reason string, ok bool) {
+	if err == nil {
+		return "", false
+	}
 	e := apperr.As(err)
 	if e == nil {
 		return "", false

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // TokenScopes returns the OAuth scopes of a JWT-shaped token, read from its
@@ -58,16 +59,26 @@ func (c *scopeClaim) UnmarshalJSON(raw []byte) error {
 			*c = strings.Fields(s)
 		}
 	case '[':
-		var list []string
+		// Room for the usual handful of scopes, so decoding does not grow it.
+		list := make([]string, 0, 16)
 		if json.Unmarshal(raw, &list) == nil {
-			words := make([]string, 0, len(list))
-			for _, item := range list {
-				words = append(words, strings.Fields(item)...)
-			}
-			*c = words
+			*c = words(list)
 		}
 	}
 	return nil
+}
+
+// words splits each item of list at whitespace, dropping empty ones. The
+// usual list holds one scope per item, and is returned as it is.
+func words(list []string) []string {
+	if !slices.ContainsFunc(list, func(item string) bool { return item == "" || strings.IndexFunc(item, unicode.IsSpace) >= 0 }) {
+		return list
+	}
+	out := make([]string, 0, len(list))
+	for _, item := range list {
+		out = append(out, strings.Fields(item)...)
+	}
+	return out
 }
 
 // aliases groups the names Databricks uses for the same scope.

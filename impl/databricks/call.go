@@ -41,9 +41,11 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 	if !ok {
 		return nil, errNoCredential
 	}
-	u := c.host + r.path
+	var u string
 	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
+		u = c.host + r.path + "?" + r.query.Encode()
+	} else {
+		u = c.host + r.path
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -71,7 +73,7 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 	if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := readBody(resp)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err() // the attempt ran out while reading: a timeout
@@ -94,4 +96,19 @@ func (c *UserClient) getJSON(ctx context.Context, operation, path string, query 
 		}
 		return json.Unmarshal(raw, out)
 	})
+}
+
+// maxSizedBody is the largest body read into a buffer sized from its
+// Content-Length; a larger or unsized one is read as it comes.
+const maxSizedBody = 1 << 20
+
+// readBody reads resp's body in full, into one buffer when its length is
+// known (io.ReadAll would grow its buffer several times on the way).
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxSizedBody {
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	return io.ReadAll(resp.Body)
 }
