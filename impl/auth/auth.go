@@ -119,18 +119,20 @@ func wellFormedToken(tok string) bool {
 
 // missingScopes returns the required scopes a JWT lacks, before any call to
 // Databricks is made. Tokens that are not JWTs (personal access tokens) are
-// passed on unchecked: Databricks itself will decide. Every check is logged
-// with facts about the token (its length, the scopes found, whether the
-// required ones are present), never the token or any part of it.
+// passed on unchecked: Databricks itself will decide. Every check leaves
+// facts about the token (its length, the scopes found, whether the required
+// ones are present), never the token or any part of it, on the request's
+// Meta; the request's one auth_event line logs them (see record), so that a
+// request writes one line about its authentication, not two.
 func (a *Authenticator) missingScopes(ctx context.Context, cred reqctx.Credential, required []string) []string {
 	granted, isJWT := TokenScopes(cred.Token)
 	var missing []string
 	if isJWT {
 		missing = MissingScopes(granted, required)
 	}
-	a.log.InfoContext(ctx, "scope_check", "token_present", true, "token_length", len(cred.Token),
-		"token_is_jwt", isJWT, "auth_method", cred.Method, "scopes", granted, "required_scopes", required,
-		"required_present", len(missing) == 0)
+	reqctx.MetaFrom(ctx).ScopeCheck = &reqctx.ScopeCheck{
+		TokenLength: len(cred.Token), TokenIsJWT: isJWT, Scopes: granted, Required: required, RequiredPresent: len(missing) == 0,
+	}
 	return missing
 }
 

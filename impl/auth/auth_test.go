@@ -75,24 +75,31 @@ func TestScopeCheckIsLoggedWithFactsAboutTheTokenOnly(t *testing.T) {
 			a := New(Config{}, slog.New(slog.NewJSONHandler(&logs, nil)))
 			r := httptest.NewRequest("GET", "/api/user/me", nil)
 			r.Header.Set(TokenHeader, c.token)
-			_, _ = a.Authenticate(reqctx.WithMeta(context.Background(), &reqctx.Meta{}), r, []string{"iam.current-user:read"})
+			ctx, err := a.Authenticate(reqctx.WithMeta(context.Background(), &reqctx.Meta{}), r, []string{"iam.current-user:read"})
+			if err == nil {
+				a.Decide(ctx, nil) // as the middleware does when the operation ends
+			}
 			var check map[string]any
+			events := 0
 			for _, l := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
 				var line map[string]any
 				if err := json.Unmarshal(l, &line); err != nil {
 					t.Fatalf("log line is not JSON: %s", l)
 				}
-				if line["msg"] == "scope_check" {
+				if line["msg"] == "auth_event" {
 					check = line
+					events++
 				}
 			}
-			if check == nil {
-				t.Fatalf("no scope_check line in %s", logs.String())
+			if events != 1 {
+				t.Fatalf("%d auth_event lines, want exactly one per request, in %s", events, logs.String())
 			}
 			scopes, _ := check["scopes"].([]any)
+			required, _ := check["required_scopes"].([]any)
 			if check["token_present"] != true || check["token_length"] != float64(len(c.token)) || check["token_is_jwt"] != c.wantJWT ||
-				check["required_present"] != c.wantPresent || !slices.Equal(scopes, c.wantScopes) {
-				t.Errorf("scope_check %v", check)
+				check["required_present"] != c.wantPresent || !slices.Equal(scopes, c.wantScopes) ||
+				!slices.Equal(required, []any{"iam.current-user:read"}) || check["auth_method"] != "obo" {
+				t.Errorf("auth_event %v", check)
 			}
 			if strings.Contains(logs.String(), c.token[len(c.token)-12:]) {
 				t.Errorf("the log holds part of the token: %s", logs.String())

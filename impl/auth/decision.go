@@ -38,6 +38,9 @@ func FailureReasons() []string {
 // Rate limits, upstream failures and timeouts count as failures: the request
 // could not be authorised by Databricks, whatever the token's worth.
 func failureReason(err error) (reason string, ok bool) {
+	if err == nil {
+		return "", false
+	}
 	e := apperr.As(err)
 	if e == nil {
 		return "", false
@@ -75,7 +78,8 @@ func (a *Authenticator) Decide(ctx context.Context, err error) {
 }
 
 // record stores d on the request's Meta and logs it: one auth_event line per
-// decision, with facts about the token and never the token.
+// decision, with facts about the token and never the token. When the scope
+// check ran, its facts are on the same line.
 func (a *Authenticator) record(ctx context.Context, d reqctx.AuthDecision, missingScopes []string) {
 	meta := reqctx.MetaFrom(ctx)
 	meta.Auth = &d
@@ -87,7 +91,8 @@ func (a *Authenticator) record(ctx context.Context, d reqctx.AuthDecision, missi
 	if !d.Success {
 		level, outcome = slog.LevelWarn, "failure"
 	}
-	attrs := []slog.Attr{
+	attrs := make([]slog.Attr, 0, 13)
+	attrs = append(attrs,
 		slog.String("decision", outcome),
 		slog.String("endpoint", meta.Operation),
 		slog.Bool("token_present", d.TokenPresent),
@@ -95,6 +100,15 @@ func (a *Authenticator) record(ctx context.Context, d reqctx.AuthDecision, missi
 		slog.String("user_id", meta.UserID),
 		slog.Int("retry_attempt", meta.Retries),
 		slog.String("reason", d.Reason),
+	)
+	if sc := meta.ScopeCheck; sc != nil {
+		attrs = append(attrs,
+			slog.Int("token_length", sc.TokenLength),
+			slog.Bool("token_is_jwt", sc.TokenIsJWT),
+			slog.Any("scopes", sc.Scopes),
+			slog.Any("required_scopes", sc.Required),
+			slog.Bool("required_present", sc.RequiredPresent),
+		)
 	}
 	if len(missingScopes) > 0 {
 		attrs = append(attrs, slog.Any("missing_scopes", missingScopes))

@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // TokenScopes returns the OAuth scopes of a JWT-shaped token, read from its
@@ -28,36 +30,55 @@ func TokenScopes(token string) (scopes []string, ok bool) {
 		return nil, false
 	}
 	var claims struct {
-		Scope json.RawMessage `json:"scope"`
-		Scp   json.RawMessage `json:"scp"`
+		Scope scopeClaim `json:"scope"`
+		Scp   scopeClaim `json:"scp"`
 	}
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return nil, false
 	}
-	scopes = append(parseScopeClaim(claims.Scope), parseScopeClaim(claims.Scp)...)
+	scopes = append(claims.Scope, claims.Scp...)
 	slices.Sort(scopes)
 	return slices.Compact(scopes), true
 }
 
-// parseScopeClaim accepts both shapes seen in the wild: a space-separated
-// string and an array of strings.
-func parseScopeClaim(raw json.RawMessage) []string {
+// scopeClaim is the words of a scope claim in either shape seen in the wild:
+// a space-separated string or an array of strings. It is decoded in one pass,
+// by the claim's first byte, so that the payload is parsed once. A claim of
+// any other shape holds no scopes (and does not make the token unreadable).
+type scopeClaim []string
+
+func (c *scopeClaim) UnmarshalJSON(raw []byte) error {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
 		return nil
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.Fields(s)
-	}
-	var list []string
-	if json.Unmarshal(raw, &list) == nil {
-		var out []string
-		for _, item := range list {
-			out = append(out, strings.Fields(item)...)
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			*c = strings.Fields(s)
 		}
-		return out
+	case '[':
+		// Room for the usual handful of scopes, so decoding does not grow it.
+		list := make([]string, 0, 16)
+		if json.Unmarshal(raw, &list) == nil {
+			*c = words(list)
+		}
 	}
 	return nil
+}
+
+// words splits each item of list at whitespace, dropping empty ones. The
+// usual list holds one scope per item, and is returned as it is.
+func words(list []string) []string {
+	if !slices.ContainsFunc(list, func(item string) bool { return item == "" || strings.IndexFunc(item, unicode.IsSpace) >= 0 }) {
+		return list
+	}
+	out := make([]string, 0, len(list))
+	for _, item := range list {
+		out = append(out, strings.Fields(item)...)
+	}
+	return out
 }
 
 // aliases groups the names Databricks uses for the same scope.

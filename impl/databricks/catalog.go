@@ -2,9 +2,8 @@ package databricks
 
 import (
 	"context"
-	"net/http"
-
-	"github.com/databricks/databricks-sdk-go/service/catalog"
+	"net/url"
+	"strconv"
 )
 
 // Catalog, Schema and Table are Unity Catalog objects as the user sees them.
@@ -25,8 +24,7 @@ type (
 func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, bool, error) {
 	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalogInfo, string, error) {
 		var resp catalogsPage
-		err := c.get(ctx, "uc.catalogs.list", "/api/2.1/unity-catalog/catalogs",
-			catalog.ListCatalogsRequest{MaxResults: size, PageToken: token}, &resp)
+		err := c.getJSON(ctx, "uc.catalogs.list", "/api/2.1/unity-catalog/catalogs", pageQuery(nil, size, token), &resp)
 		return resp.Catalogs, resp.NextPageToken, err
 	})
 	out := make([]Catalog, len(infos))
@@ -42,8 +40,8 @@ func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, boo
 func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Window) ([]Schema, bool, error) {
 	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]schemaInfo, string, error) {
 		var resp schemasPage
-		err := c.get(ctx, "uc.schemas.list", "/api/2.1/unity-catalog/schemas",
-			catalog.ListSchemasRequest{CatalogName: catalogName, MaxResults: size, PageToken: token}, &resp)
+		err := c.getJSON(ctx, "uc.schemas.list", "/api/2.1/unity-catalog/schemas",
+			pageQuery(url.Values{"catalog_name": {catalogName}}, size, token), &resp)
 		return resp.Schemas, resp.NextPageToken, err
 	})
 	out := make([]Schema, len(infos))
@@ -58,8 +56,8 @@ func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Wind
 func (c *UserClient) ListTables(ctx context.Context, catalogName, schemaName string, w Window) ([]Table, bool, error) {
 	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]tableInfo, string, error) {
 		var resp tablesPage
-		err := c.get(ctx, "uc.tables.list", "/api/2.1/unity-catalog/tables",
-			catalog.ListTablesRequest{CatalogName: catalogName, SchemaName: schemaName, MaxResults: size, PageToken: token}, &resp)
+		err := c.getJSON(ctx, "uc.tables.list", "/api/2.1/unity-catalog/tables",
+			pageQuery(url.Values{"catalog_name": {catalogName}, "schema_name": {schemaName}}, size, token), &resp)
 		return resp.Tables, resp.NextPageToken, err
 	})
 	out := make([]Table, len(infos))
@@ -69,10 +67,15 @@ func (c *UserClient) ListTables(ctx context.Context, catalogName, schemaName str
 	return out, more, err
 }
 
-// get makes one GET call under the retry policy; query is an SDK request
-// struct whose url tags become the query string.
-func (c *UserClient) get(ctx context.Context, operation, path string, query, resp any) error {
-	return c.retry.do(ctx, operation, c.observe, func(ctx context.Context) error {
-		return c.api.Do(ctx, http.MethodGet, path, map[string]string{"Accept": "application/json"}, nil, query, resp)
-	})
+// pageQuery adds the paging parameters of a Unity Catalog listing to q (nil
+// for none): the page size, and the page token when there is one.
+func pageQuery(q url.Values, size int, token string) url.Values {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("max_results", strconv.Itoa(size))
+	if token != "" {
+		q.Set("page_token", token)
+	}
+	return q
 }

@@ -1,23 +1,29 @@
 // Package databricks is the boundary between onbehalf and the Databricks REST
 // API. It holds two clients, built once per process:
 //
-//   - UserClient acts on behalf of the signed-in user. It is one SDK client
-//     whose credentials read the token from each call's context.Context, so
-//     every call carries its own request's token and nothing else. It never
-//     reads the environment and never falls back to another identity.
-//   - AppClient is the app's service principal (OAuth M2M). It is used for
-//     Lakebase credentials only (and, in local development with
-//     APP_SP_FALLBACK=true, to stand in for a user).
+//   - UserClient acts on behalf of the signed-in user. It is one plain
+//     net/http client over a pooled transport; each call reads the token from
+//     its own context.Context and sends it as the bearer token, so every call
+//     carries its own request's token and nothing else. It stores no token,
+//     never reads the environment and never falls back to another identity.
+//     It does not go through the SDK's ApiClient, whose per-call request
+//     building was the largest cost of a request (docs/BENCHMARKS.md); the
+//     SDK's error parser still reads its error answers.
+//   - AppClient is the app's service principal (OAuth M2M), an SDK client.
+//     It is used for Lakebase credentials only (and, in local development
+//     with APP_SP_FALLBACK=true, to stand in for a user).
 //
-// Both switch off the SDK's own retries and rate limiter: RetryPolicy is the
-// one retry policy, and Databricks' errors are translated into apperr kinds
-// here, at the boundary.
+// The SDK's own retries and rate limiter are off: RetryPolicy is the one
+// retry policy, and Databricks' errors are translated into apperr kinds here,
+// at the boundary.
 package databricks
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,6 +94,20 @@ func newSDKClient(cfg *config.Config, opts Options, meta *hostMetadata) (*client
 	return client.NewWithClient(cfg, httpclient.NewApiClient(cc))
 }
 
+// workspaceURL is the scheme and host of the workspace, as the SDK reads
+// DATABRICKS_HOST: "https://" is assumed when no scheme is given, and any
+// path is dropped.
+func workspaceURL(host string) (string, error) {
+	if !strings.Contains(host, "://") {
+		host = "https://" + host
+	}
+	u, err := url.Parse(host)
+	if err != nil || u.Hostname() == "" {
+		return "", fmt.Errorf("databricks: workspace host %q is not a URL", host)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
 // Clients are the process's Databricks clients.
 type Clients struct {
 	User *UserClient
@@ -112,14 +132,13 @@ func New(opts Options, sp ServicePrincipal) (*Clients, error) {
 	if opts.InvokeTimeout == 0 {
 		opts.InvokeTimeout = 120 * time.Second
 	}
-	meta := &hostMetadata{}
-	user, err := newUserClient(opts, meta)
+	host, err := workspaceURL(opts.Host)
 	if err != nil {
-		return nil, fmt.Errorf("databricks: user client: %w", err)
+		return nil, err
 	}
-	c := &Clients{User: user}
+	c := &Clients{User: newUserClient(opts, host)}
 	if sp.ClientID != "" && sp.ClientSecret != "" {
-		c.App, err = newAppClient(opts, sp, meta)
+		c.App, err = newAppClient(opts, sp, &hostMetadata{})
 		if err != nil {
 			return nil, fmt.Errorf("databricks: service principal client: %w", err)
 		}

@@ -6,8 +6,8 @@ package databricks
 // through their own UnmarshalJSON, which parses each object twice and keeps
 // ForceSendFields bookkeeping by reflection. That was half the CPU and half
 // the allocations of a whole listing request (see docs/BENCHMARKS.md); plain
-// structs decode with encoding/json alone. The SDK still builds, sends and
-// authenticates the request, and still parses error answers.
+// structs decode with encoding/json alone. The SDK still parses error answers
+// (see send).
 type (
 	// catalogInfo, schemaInfo and tableInfo have the fields of Catalog,
 	// Schema and Table in the same order, so each converts to ours directly.
@@ -58,5 +58,15 @@ type (
 	}
 	endpointsPage struct {
 		Endpoints []servingEndpoint `json:"endpoints"`
+	}
+	// scimUser is the answer of SCIM Me.
+	scimUser struct {
+		Id          string `json:"id"`
+		UserName    string `json:"userName"`
+		DisplayName string `json:"displayName"`
+		Emails      []struct {
+			Value   string `json:"value"`
+			Primary bool   `json:"primary"`
+		} `json:"emails"`
 	}
 )

@@ -20,7 +20,7 @@ type Endpoint struct {
 // user can see. Databricks lists them all in one answer.
 func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, bool, error) {
 	var resp endpointsPage
-	if err := c.get(ctx, "serving.endpoints.list", "/api/2.0/serving-endpoints", nil, &resp); err != nil {
+	if err := c.getJSON(ctx, "serving.endpoints.list", "/api/2.0/serving-endpoints", nil, &resp); err != nil {
 		return nil, false, err
 	}
 	all := make([]Endpoint, len(resp.Endpoints))
@@ -33,7 +33,7 @@ func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, b
 // GetEndpoint returns one serving endpoint, if the context's user can see it.
 func (c *UserClient) GetEndpoint(ctx context.Context, name string) (Endpoint, error) {
 	var e servingEndpoint
-	if err := c.get(ctx, "serving.endpoints.get", "/api/2.0/serving-endpoints/"+url.PathEscape(name), nil, &e); err != nil {
+	if err := c.getJSON(ctx, "serving.endpoints.get", "/api/2.0/serving-endpoints/"+url.PathEscape(name), nil, &e); err != nil {
 		return Endpoint{}, err
 	}
 	return toEndpoint(e.Name, e.State, e.Task, e.Creator), nil
@@ -84,9 +84,9 @@ func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation
 	start := time.Now()
 	var raw []byte
 	err := c.invoke.do(ctx, "serving.endpoints.invoke", c.observe, func(ctx context.Context) error {
-		raw = raw[:0]
-		return c.api.Do(ctx, http.MethodPost, "/serving-endpoints/"+url.PathEscape(endpoint)+"/invocations",
-			map[string]string{"Accept": "application/json", "Content-Type": "application/json"}, nil, inv, &raw)
+		var err error
+		raw, err = c.send(ctx, call{method: http.MethodPost, path: "/serving-endpoints/" + url.PathEscape(endpoint) + "/invocations", body: inv}, "", nil)
+		return err
 	})
 	res := InvocationResult{Latency: time.Since(start)}
 	if err != nil {

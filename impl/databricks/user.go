@@ -2,12 +2,8 @@ package databricks
 
 import (
 	"context"
-	"strings"
-
-	"github.com/databricks/databricks-sdk-go/client"
-	"github.com/databricks/databricks-sdk-go/config"
-	"github.com/databricks/databricks-sdk-go/httpclient"
-	"github.com/databricks/databricks-sdk-go/service/iam"
+	"encoding/json"
+	"net/http"
 )
 
 // UserClient calls Databricks on behalf of the user whose credential is in
@@ -15,20 +11,25 @@ import (
 // use and holds no token.
 type UserClient struct {
 	host    string
-	api     *client.DatabricksClient
+	http    *http.Client
 	retry   RetryPolicy
 	invoke  RetryPolicy
 	observe RetryObserver
 }
 
-func newUserClient(opts Options, meta *hostMetadata) (*UserClient, error) {
-	api, err := newSDKClient(&config.Config{Credentials: requestCredentials{}}, opts, meta)
-	if err != nil {
-		return nil, err
-	}
+// newUserClient builds the user client: one plain HTTP client over the
+// pooled transport. It reads no environment and holds no credential; each
+// request takes its token from its own context (see send).
+func newUserClient(opts Options, host string) *UserClient {
 	invoke := opts.Retry
 	invoke.AttemptTimeout = opts.InvokeTimeout
-	return &UserClient{host: strings.TrimRight(opts.Host, "/"), api: api, retry: opts.Retry, invoke: invoke, observe: opts.OnRetry}, nil
+	return &UserClient{
+		host:    host,
+		http:    &http.Client{Transport: newTransport(opts.Transport)},
+		retry:   opts.Retry,
+		invoke:  invoke,
+		observe: opts.OnRetry,
+	}
 }
 
 // Host returns the workspace URL.
@@ -49,19 +50,16 @@ type User struct {
 // Errors are apperr kinds: Unauthenticated, Forbidden, RateLimited, Upstream,
 // Timeout.
 func (c *UserClient) CurrentUser(ctx context.Context) (User, error) {
-	return currentUser(ctx, c.api, c.retry, c.observe)
-}
-
-func currentUser(ctx context.Context, api *client.DatabricksClient, retry RetryPolicy, observe RetryObserver) (User, error) {
 	var (
-		me          iam.User
+		me          scimUser
 		workspaceID string
 	)
-	err := retry.do(ctx, "scim.me", observe, func(ctx context.Context) error {
-		return api.ApiClient().Do(ctx, "GET", "/api/2.0/preview/scim/v2/Me",
-			httpclient.WithRequestHeader("Accept", "application/json"),
-			httpclient.WithResponseHeader("X-Databricks-Org-Id", &workspaceID),
-			httpclient.WithResponseUnmarshal(&me))
+	err := c.retry.do(ctx, "scim.me", c.observe, func(ctx context.Context) error {
+		raw, err := c.send(ctx, call{method: http.MethodGet, path: "/api/2.0/preview/scim/v2/Me"}, "X-Databricks-Org-Id", &workspaceID)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(raw, &me)
 	})
 	if err != nil {
 		return User{}, err
@@ -69,7 +67,7 @@ func currentUser(ctx context.Context, api *client.DatabricksClient, retry RetryP
 	return toUser(me, workspaceID), nil
 }
 
-func toUser(u iam.User, workspaceID string) User {
+func toUser(u scimUser, workspaceID string) User {
 	email := ""
 	for _, e := range u.Emails {
 		if e.Primary || email == "" {

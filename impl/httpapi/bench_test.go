@@ -75,7 +75,7 @@ func serve(b *testing.B, h http.Handler, token string) {
 }
 
 // BenchmarkStack is the cost of our stack per request (routing, contract
-// validation, auth and scope check, the SDK call, problem-ready handling,
+// validation, auth and scope check, the upstream call, problem-ready handling,
 // correlation id and the JSON request log) against a bare net/http handler
 // (tests/bench/bare) giving the same answer from the same upstream answer. The stack's own cost
 // is the difference between the two.

@@ -53,12 +53,13 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 		for _, o := range observers {
 			o.ObserveRequest(r.Method, meta, rec.status, elapsed)
 		}
-		attrs := []slog.Attr{
+		attrs := make([]slog.Attr, 0, 6)
+		attrs = append(attrs,
 			slog.String("method", r.Method),
 			slog.String("route", meta.Route),
 			slog.Int("status", rec.status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-		}
+		)
 		if meta.AuthMethod != "" {
 			attrs = append(attrs, slog.String("auth_method", string(meta.AuthMethod)))
 		}

@@ -73,6 +73,22 @@ type Meta struct {
 	// Auth is the request's authentication decision, nil until one is made
 	// (only API operations make one).
 	Auth *AuthDecision
+	// ScopeCheck is what the scope check found, nil until it ran. It is
+	// logged on the request's auth_event line.
+	ScopeCheck *ScopeCheck
+}
+
+// ScopeCheck holds facts about the token whose scopes were checked: never the
+// token, nor any part of it.
+type ScopeCheck struct {
+	TokenLength int
+	// TokenIsJWT is false for a token whose scopes cannot be read (a personal
+	// access token): Databricks decides on those.
+	TokenIsJWT bool
+	// Scopes are the scopes the token carries; Required, those the operation needs.
+	Scopes, Required []string
+	// RequiredPresent is whether Scopes satisfy Required.
+	RequiredPresent bool
 }
 
 // AuthDecision is the outcome of authenticating one API request: whether its

@@ -1,0 +1,114 @@
+package databricks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/databricks/databricks-sdk-go/apierr"
+	"github.com/databricks/databricks-sdk-go/common"
+
+	"github.com/onbehalf/onbehalf/impl/reqctx"
+)
+
+// userAgent names onbehalf to Databricks on the user's calls.
+const userAgent = "onbehalf"
+
+// call is one HTTP request of a user's call: method, path and query on the
+// workspace host, and the JSON body to send (nil for none).
+type call struct {
+	method string
+	path   string
+	query  url.Values
+	body   any
+}
+
+// send makes one attempt of c with the token of the context's credential and
+// returns the answer's body, read in full (bounded by the attempt's context).
+// An error answer becomes the SDK's *apierr.APIError, parsed by the SDK's own
+// error parser, so that translate maps it exactly as for the SDK's calls. An
+// answer header named in header, if any, is copied into *headerValue.
+//
+// Why not the SDK's ApiClient.Do: per call it encodes the query by
+// reflection, builds the user agent, runs header visitors and retry
+// bookkeeping with its retries off; that was about 40% of the CPU of a whole
+// listing request (docs/BENCHMARKS.md). A plain request does the same job.
+func (c *UserClient) send(ctx context.Context, r call, header string, headerValue *string) ([]byte, error) {
+	cred, ok := reqctx.CredentialFrom(ctx)
+	if !ok {
+		return nil, errNoCredential
+	}
+	var u string
+	if len(r.query) > 0 {
+		u = c.host + r.path + "?" + r.query.Encode()
+	} else {
+		u = c.host + r.path
+	}
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+cred.Token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
+		return nil, err
+	}
+	raw, err := readBody(resp)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // the attempt ran out while reading: a timeout
+		}
+		return nil, &networkError{err: err}
+	}
+	if header != "" {
+		*headerValue = resp.Header.Get(header)
+	}
+	return raw, nil
+}
+
+// getJSON makes one GET call under the retry policy and decodes the answer
+// into out.
+func (c *UserClient) getJSON(ctx context.Context, operation, path string, query url.Values, out any) error {
+	return c.retry.do(ctx, operation, c.observe, func(ctx context.Context) error {
+		raw, err := c.send(ctx, call{method: http.MethodGet, path: path, query: query}, "", nil)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(raw, out)
+	})
+}
+
+// maxSizedBody is the largest body read into a buffer sized from its
+// Content-Length; a larger or unsized one is read as it comes.
+const maxSizedBody = 1 << 20
+
+// readBody reads resp's body in full, into one buffer when its length is
+// known (io.ReadAll would grow its buffer several times on the way).
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxSizedBody {
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	return io.ReadAll(resp.Body)
+}
