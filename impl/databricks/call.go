@@ -11,6 +11,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/common"
 
+	"github.com/onbehalf/onbehalf/impl/apperr"
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
@@ -94,8 +95,18 @@ func (c *UserClient) getJSON(ctx context.Context, operation, path string, query 
 		if err != nil {
 			return err
 		}
-		return json.Unmarshal(raw, out)
+		return decodeAnswer(raw, out)
 	})
+}
+
+// decodeAnswer decodes a successful answer into out. An answer that is not
+// the JSON expected (an HTML page from a proxy in between, say) is
+// Databricks failing to answer, a 502, not a bug of ours.
+func decodeAnswer(raw []byte, out any) error {
+	if err := json.Unmarshal(raw, out); err != nil {
+		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks answered with something other than the JSON expected.", Reason: "upstream_error", Err: err}
+	}
+	return nil
 }
 
 // maxSizedBody is the largest body read into a buffer sized from its

@@ -2,7 +2,6 @@ package databricks
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 )
 
@@ -59,7 +58,7 @@ func (c *UserClient) CurrentUser(ctx context.Context) (User, error) {
 		if err != nil {
 			return err
 		}
-		return json.Unmarshal(raw, &me)
+		return decodeAnswer(raw, &me)
 	})
 	if err != nil {
 		return User{}, err
