@@ -1,58 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 )
-
-// startServer runs the server as main does, with env as its environment,
-// and returns its base URL once it listens.
-func startServer(t *testing.T, env map[string]string) string {
-	t.Helper()
-	env["DATABRICKS_APP_PORT"] = "0"
-	ctx, cancel := context.WithCancel(context.Background())
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, w); w.Close() }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	port := make(chan int, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Port int    `json:"port"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				port <- line.Port
-			}
-		}
-	}()
-	select {
-	case p := <-port:
-		return "http://127.0.0.1:" + strconv.Itoa(p)
-	case err := <-done:
-		t.Fatalf("server ended before listening: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("server did not log its listening line")
-	}
-	return ""
-}
 
 func do(t *testing.T, method, url, cookie, body string) (int, string, []*http.Cookie) {
 	t.Helper()
@@ -74,7 +30,7 @@ func do(t *testing.T, method, url, cookie, body string) (int, string, []*http.Co
 // then gets a 401, and /_demo/ is an unknown path.
 func TestDemoProxyOnlyInDemoMode(t *testing.T) {
 	t.Run("demo mode", func(t *testing.T) {
-		base := startServer(t, map[string]string{})
+		base, _ := started(t, map[string]string{})
 		if status, body, _ := do(t, "GET", base+"/_demo/users", "", ""); status != 200 || !strings.Contains(body, `"alice-no-serving"`) {
 			t.Fatalf("GET /_demo/users: %d %s", status, body)
 		}
@@ -100,7 +56,7 @@ func TestDemoProxyOnlyInDemoMode(t *testing.T) {
 		fake := httptest.NewServer(ws.Handler())
 		t.Cleanup(fake.Close)
 		id, secret := ws.ServicePrincipal()
-		base := startServer(t, map[string]string{"DATABRICKS_HOST": fake.URL, "DATABRICKS_CLIENT_ID": id, "DATABRICKS_CLIENT_SECRET": secret})
+		base, _ := started(t, map[string]string{"DATABRICKS_HOST": fake.URL, "DATABRICKS_CLIENT_ID": id, "DATABRICKS_CLIENT_SECRET": secret})
 		for _, path := range []string{"/_demo/users", "/_demo/sign-in"} {
 			if status, body, cookies := do(t, "POST", base+path, "", `{"user":"alice"}`); status != 404 || len(cookies) != 0 || !strings.Contains(body, "no_such_path") {
 				t.Fatalf("POST %s outside demo mode: %d %s %v, want a 404 problem", path, status, body, cookies)

@@ -1,41 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 )
-
-// syncBuffer is the process's stdout, written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestRunWiresMetricsRetriesAndJSONLogs starts the real server (run) against
 // a fake workspace and checks the wiring of cmd/server: GET /metrics serves
@@ -46,21 +23,9 @@ func TestRunWiresMetricsRetriesAndJSONLogs(t *testing.T) {
 	fake := httptest.NewServer(ws.Handler())
 	defer fake.Close()
 	clientID, secret := ws.ServicePrincipal()
-	env := map[string]string{
+	base, stdout := started(t, map[string]string{
 		"DATABRICKS_HOST": fake.URL, "DATABRICKS_CLIENT_ID": clientID, "DATABRICKS_CLIENT_SECRET": secret,
-		"DATABRICKS_APP_PORT": "0",
-	}
-	stdout := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, stdout) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	base := waitListening(t, stdout)
+	})
 
 	token := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
 	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/preview/scim/v2/Me", Status: 503, Count: 1})
@@ -92,7 +57,10 @@ func TestRunWiresMetricsRetriesAndJSONLogs(t *testing.T) {
 		}
 	}
 
-	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+	for _, line := range stdout.lines() {
+		if line == "" {
+			continue
+		}
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Errorf("stdout line is not JSON: %.200s", line)
@@ -101,24 +69,4 @@ func TestRunWiresMetricsRetriesAndJSONLogs(t *testing.T) {
 			t.Errorf("stdout line holds a secret: %.200s", line)
 		}
 	}
-}
-
-// waitListening returns the server's base URL from its "listening" log line.
-func waitListening(t *testing.T, stdout *syncBuffer) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, line := range strings.Split(stdout.String(), "\n") {
-			var m struct {
-				Msg  string `json:"msg"`
-				Port int    `json:"port"`
-			}
-			if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "listening" {
-				return fmt.Sprintf("http://127.0.0.1:%d", m.Port)
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("the server did not log listening: %s", stdout.String())
-	return ""
 }
