@@ -18,7 +18,6 @@ import (
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/lakebase"
 	"github.com/onbehalf/onbehalf/impl/observe"
-	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
 // maxBodyBytes bounds every API request body; the contract's own limits
@@ -111,8 +110,9 @@ func New(d Deps) (http.Handler, error) {
 }
 
 // authenticate is the strict-server middleware that runs before every
-// operation: it records the route, then resolves the request's credential and
-// checks the scopes the contract requires for this operation; when the
+// operation (labelRoute has recorded its route already): it resolves the
+// request's credential and checks the scopes the contract requires for this
+// operation; when the
 // operation ends, its error (if any) completes the authentication decision.
 func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMiddlewareFunc {
 	return func(next api.StrictHandlerFunc, _ string) api.StrictHandlerFunc {
@@ -121,8 +121,6 @@ func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMid
 			if !ok {
 				return nil, fmt.Errorf("route %q has no operation in the contract", r.Pattern)
 			}
-			meta := reqctx.MetaFrom(ctx)
-			meta.Route, meta.Operation = r.Pattern, op.ID
 			ctx, err := a.Authenticate(ctx, r, op.Scopes)
 			if err != nil {
 				return nil, err
