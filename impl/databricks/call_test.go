@@ -8,6 +8,7 @@ import (
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
 	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 )
 
 // TestAnAnswerThatIsNotJSONIsAnUpstreamFailure: a 200 whose body is not the
@@ -36,5 +37,36 @@ func TestAnAnswerThatIsNotJSONIsAnUpstreamFailure(t *testing.T) {
 		if n := attempts.Load(); n != 4 {
 			t.Errorf("%s: %d attempts, want 4 (retried on the policy)", name, n)
 		}
+	}
+}
+
+// TestInvocationResultCarriesTheStatusTheEndpointAnswered: the inference log
+// records what the endpoint answered (its last attempt's status), and no
+// status when it never answered.
+func TestInvocationResultCarriesTheStatusTheEndpointAnswered(t *testing.T) {
+	ws, c := setup(t)
+	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+	inv := databricks.Invocation{Input: []databricks.Message{{Role: "user", Content: "hi"}}}
+	const path = "/serving-endpoints/agent-chat/invocations"
+	for _, tc := range []struct {
+		name  string
+		fault fakeworkspace.Fault
+		want  int
+	}{
+		{"answered", fakeworkspace.Fault{}, http.StatusOK},
+		{"rate limited", fakeworkspace.Fault{Path: path, Status: http.StatusTooManyRequests}, http.StatusTooManyRequests},
+		{"unavailable on every attempt", fakeworkspace.Fault{Path: path, Status: http.StatusServiceUnavailable}, http.StatusServiceUnavailable},
+		{"connection reset on every attempt", fakeworkspace.Fault{Path: path, Reset: true}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fault.Path != "" {
+				ws.InjectFault(tc.fault)
+				t.Cleanup(ws.ClearFaults)
+			}
+			res, _ := c.Invoke(as(tok), "agent-chat", inv)
+			if res.Status != tc.want {
+				t.Errorf("status %d, want %d", res.Status, tc.want)
+			}
+		})
 	}
 }

@@ -3,10 +3,13 @@ package databricks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/databricks/databricks-sdk-go/apierr"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
 )
@@ -90,8 +93,11 @@ func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation
 	})
 	res := InvocationResult{Latency: time.Since(start)}
 	if err != nil {
-		if e := apperr.As(err); e != nil {
-			res.Status = statusOf(e.Kind)
+		// The status the endpoint answered the last attempt with, if it
+		// answered at all (not for a network failure or a timeout).
+		var apiErr *apierr.APIError
+		if errors.As(err, &apiErr) {
+			res.Status = apiErr.StatusCode
 		}
 		return res, err
 	}
@@ -102,25 +108,6 @@ func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation
 	res.Raw = json.RawMessage(raw)
 	res.Text = outputText(raw)
 	return res, nil
-}
-
-// statusOf is the upstream status behind an error kind, for the inference log.
-func statusOf(k apperr.Kind) int {
-	switch k {
-	case apperr.Unauthenticated:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.RateLimited:
-		return http.StatusTooManyRequests
-	case apperr.Invalid:
-		return http.StatusBadRequest
-	case apperr.Upstream:
-		return http.StatusBadGateway
-	}
-	return 0
 }
 
 // outputText extracts the assistant's text from the answer shapes agent
