@@ -25,7 +25,7 @@ unit:
 # no failing input (golang/go#75804, fixed in Go 1.27). 200000 executions are
 # about 10 s of fuzzing a parser on these machines.
 FUZZTIME ?= 200000x
-FUZZ_PARSERS = ./impl/auth:FuzzTokenScopes ./impl/auth:FuzzScopeClaims ./impl/auth:FuzzMissingScopes
+FUZZ_PARSERS = ./impl/auth:FuzzTokenScopes ./impl/auth:FuzzScanClaims ./impl/auth:FuzzScopeClaims ./impl/auth:FuzzMissingScopes
 FUZZ_TARGETS = $(FUZZ_PARSERS) ./impl/httpapi:FuzzRequestPipeline
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -1,9 +1,7 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
 	"unicode"
@@ -29,43 +27,48 @@ func TokenScopes(token string) (scopes []string, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	var claims struct {
-		Scope scopeClaim `json:"scope"`
-		Scp   scopeClaim `json:"scp"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
+	return payloadScopes(payload)
+}
+
+// payloadScopes returns the scopes of a JWT's decoded payload, and whether
+// the payload can be read at all.
+func payloadScopes(payload []byte) (scopes []string, ok bool) {
+	var scope, scp scopeClaim
+	if !scanClaims(payload, func(name, value []byte) {
+		switch string(name) {
+		case "scope":
+			scope.decode(value)
+		case "scp":
+			scp.decode(value)
+		}
+	}) {
 		return nil, false
 	}
-	scopes = append(claims.Scope, claims.Scp...)
+	scopes = append(scope, scp...)
 	slices.Sort(scopes)
 	return slices.Compact(scopes), true
 }
 
 // scopeClaim is the words of a scope claim in either shape seen in the wild:
-// a space-separated string or an array of strings. It is decoded in one pass,
-// by the claim's first byte, so that the payload is parsed once. A claim of
-// any other shape holds no scopes (and does not make the token unreadable).
+// a space-separated string or an array of strings. A claim of any other
+// shape holds no scopes (and does not make the token unreadable).
 type scopeClaim []string
 
-func (c *scopeClaim) UnmarshalJSON(raw []byte) error {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
+// decode reads the claim from its JSON value, by the value's first byte. A
+// value that is neither a string nor an array leaves the claim as it was,
+// as encoding/json leaves a field when a later duplicate key fails.
+func (c *scopeClaim) decode(raw []byte) {
 	if len(raw) == 0 {
-		return nil
+		return
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			*c = strings.Fields(s)
-		}
+		*c = strings.Fields(string(stringText(raw)))
 	case '[':
-		// Room for the usual handful of scopes, so decoding does not grow it.
-		list := make([]string, 0, 16)
-		if json.Unmarshal(raw, &list) == nil {
+		if list, ok := stringArray(raw); ok {
 			*c = words(list)
 		}
 	}
-	return nil
 }
 
 // words splits each item of list at whitespace, dropping empty ones. The

@@ -1,0 +1,291 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// scanClaims reads a JWT payload: it calls member with the name and raw JSON
+// value of each top-level member of the payload's object, in order, and
+// reports whether the payload is valid JSON that encoding/json would decode
+// into a struct (an object, or null).
+//
+// Why not json.Unmarshal: it is two passes of encoding/json's byte-at-a-time
+// state machine over the whole payload, a good kilobyte from Databricks,
+// to pick out two claims; that was a tenth of the CPU of a whole request
+// under load (docs/BENCHMARKS.md). This is one pass, with no allocation.
+// FuzzScanClaims checks it against encoding/json on every input.
+//
+// Member names are compared as written (after unescaping), as JWT claim
+// names are case-sensitive (RFC 7519, section 4); encoding/json would also
+// take "SCOPE" for "scope".
+func scanClaims(payload []byte, member func(name, value []byte)) bool {
+	s := scanner{b: payload}
+	s.space()
+	switch {
+	case s.literal("null"):
+	case s.peek('{'):
+		if !s.object(member) {
+			return false
+		}
+	default:
+		return false
+	}
+	s.space()
+	return s.i == len(s.b)
+}
+
+// maxDepth is encoding/json's limit on nesting.
+const maxDepth = 10000
+
+// scanner checks JSON as RFC 8259 and encoding/json have it, from b[i] on.
+// Strings are not checked for valid UTF-8: encoding/json accepts any bytes
+// in a string.
+type scanner struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+func (s *scanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
+
+// literal consumes word if it comes next.
+func (s *scanner) literal(word string) bool {
+	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
+		return false
+	}
+	s.i += len(word)
+	return true
+}
+
+func (s *scanner) value() bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(nil)
+	case c == '[':
+		return s.array()
+	case c == '"':
+		_, _, ok := s.str()
+		return ok
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number()
+	}
+	return false
+}
+
+// object consumes an object, calling member (if not nil) for each member.
+func (s *scanner) object(member func(name, value []byte)) bool {
+	if s.depth++; s.depth > maxDepth {
+		return false
+	}
+	defer func() { s.depth-- }()
+	s.i++ // {
+	s.space()
+	if s.peek('}') {
+		s.i++
+		return true
+	}
+	for {
+		s.space()
+		start := s.i
+		if _, _, ok := s.str(); !ok {
+			return false
+		}
+		nameEnd := s.i
+		s.space()
+		if !s.peek(':') {
+			return false
+		}
+		s.i++
+		s.space()
+		valueStart := s.i
+		if !s.value() {
+			return false
+		}
+		if member != nil {
+			member(stringText(s.b[start:nameEnd]), s.b[valueStart:s.i])
+		}
+		s.space()
+		switch {
+		case s.peek(','):
+			s.i++
+		case s.peek('}'):
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (s *scanner) array() bool {
+	if s.depth++; s.depth > maxDepth {
+		return false
+	}
+	defer func() { s.depth-- }()
+	s.i++ // [
+	s.space()
+	if s.peek(']') {
+		s.i++
+		return true
+	}
+	for {
+		s.space()
+		if !s.value() {
+			return false
+		}
+		s.space()
+		switch {
+		case s.peek(','):
+			s.i++
+		case s.peek(']'):
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str consumes a string and returns its raw content, between the quotes,
+// and whether that holds escapes.
+func (s *scanner) str() (raw []byte, escaped, ok bool) {
+	if !s.peek('"') {
+		return nil, false, false
+	}
+	s.i++
+	start := s.i
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c == '"':
+			s.i++
+			return s.b[start : s.i-1], escaped, true
+		case c == '\\':
+			escaped = true
+			if s.i+1 >= len(s.b) {
+				return nil, false, false
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if len(s.b)-s.i < 6 || !isHex(s.b[s.i+2]) || !isHex(s.b[s.i+3]) || !isHex(s.b[s.i+4]) || !isHex(s.b[s.i+5]) {
+					return nil, false, false
+				}
+				s.i += 6
+			default:
+				return nil, false, false
+			}
+		case c < 0x20:
+			return nil, false, false
+		default:
+			s.i++
+		}
+	}
+	return nil, false, false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// number consumes -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *scanner) number() bool {
+	if s.peek('-') {
+		s.i++
+	}
+	switch {
+	case s.peek('0'):
+		s.i++
+	case s.i < len(s.b) && '1' <= s.b[s.i] && s.b[s.i] <= '9':
+		s.digits()
+	default:
+		return false
+	}
+	if s.peek('.') {
+		s.i++
+		if !s.digits() {
+			return false
+		}
+	}
+	if s.peek('e') || s.peek('E') {
+		s.i++
+		if s.peek('+') || s.peek('-') {
+			s.i++
+		}
+		if !s.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+// digits consumes one digit or more.
+func (s *scanner) digits() bool {
+	start := s.i
+	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+		s.i++
+	}
+	return s.i > start
+}
+
+// stringText returns the text of raw, a JSON string that the scanner
+// accepted. A string without escapes, of valid UTF-8 (every claim name and
+// scope seen), is its own text; any other goes through encoding/json, which
+// unescapes it and replaces invalid UTF-8.
+func stringText(raw []byte) []byte {
+	text := raw[1 : len(raw)-1]
+	if bytes.IndexByte(text, '\\') < 0 && utf8.Valid(text) {
+		return text
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return []byte(s)
+}
+
+// stringArray returns the strings of raw, a JSON array that scanClaims
+// accepted, with "" for a null (as encoding/json decodes into []string),
+// and ok=false when an item is anything else.
+func stringArray(raw []byte) (list []string, ok bool) {
+	s := scanner{b: raw, i: 1} // after [
+	list = make([]string, 0, 16) // room for the usual handful of scopes
+	for {
+		s.space()
+		switch {
+		case s.peek(']'):
+			return list, true
+		case s.peek(','):
+			s.i++
+			continue
+		case s.literal("null"):
+			list = append(list, "")
+			continue
+		}
+		start := s.i
+		if _, _, isString := s.str(); !isString {
+			return nil, false
+		}
+		list = append(list, string(stringText(raw[start:s.i])))
+	}
+}
