@@ -106,16 +106,22 @@ func (a *Authenticator) credential(ctx context.Context, r *http.Request) (reqctx
 // b64token characters): anything else would be rejected by Databricks, or
 // could not even be sent in an Authorization header.
 func wellFormedToken(tok string) bool {
-	for _, c := range tok {
-		switch {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case strings.ContainsRune("-._~+/=", c):
-		default:
+	for i := 0; i < len(tok); i++ {
+		if !tokenChars[tok[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// tokenChars marks the bytes of RFC 6750's b64token; a byte of a multi-byte
+// UTF-8 character is never one.
+var tokenChars = func() (set [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=" {
+		set[c] = true
+	}
+	return set
+}()
 
 // missingScopes returns the required scopes a JWT lacks, before any call to
 // Databricks is made. Tokens that are not JWTs (personal access tokens) are

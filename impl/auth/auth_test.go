@@ -26,6 +26,7 @@ func TestAuthenticateRefusesMalformedTokens(t *testing.T) {
 	}{
 		{"dapi0123456789abcdef", true},
 		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln-_", true},
+		{"AZaz09-._~+/=", true},
 		{"Bearer dapi0123456789abcdef", false},
 		{"dapi0123 456789abcdef", false},
 		{"dapi0123456789abcdef\x01", false},
