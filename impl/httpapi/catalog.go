@@ -7,8 +7,8 @@ import (
 	"github.com/onbehalf/onbehalf/impl/databricks"
 )
 
-// window turns the contract's paging parameters (validated and defaulted by
-// the validator) into a Window.
+// window turns the contract's paging parameters (validated by the
+// validator) into a Window, with the contract's defaults for those absent.
 func window(limit, offset *int) databricks.Window {
 	w := databricks.Window{Limit: 50}
 	if limit != nil {
