@@ -53,6 +53,11 @@ type result struct {
 	p50, p99           time.Duration
 	upstreamPerRequest float64
 	peakRSSKiB         int
+	// cpuPerRequest is the subject's CPU time (user and system) per
+	// answered request; harnessCPUPerRequest the same for this process,
+	// which is the load generator and the fake workspace. On shared cores
+	// they are steadier figures than requests per second.
+	cpuPerRequest, harnessCPUPerRequest time.Duration
 }
 
 func run(serverBin, forwarderBin string, users int, duration, warmup time.Duration, rounds int) error {
@@ -128,17 +133,22 @@ func run(serverBin, forwarderBin string, users int, duration, warmup time.Durati
 			res.upstreamPerRequest = float64(upstreamCalls.Load()-before) / float64(max(1, res.requests))
 			stop(cmd)
 			all[s.name] = append(all[s.name], res)
-			fmt.Printf("round %d %-9s  %7.0f req/s  P50 %-9v P99 %-9v  %d failed  %.2f upstream calls/request  peak RSS %d MiB  start-up to first answer %v\n",
+			fmt.Printf("round %d %-9s  %7.0f req/s  P50 %-9v P99 %-9v  %d failed  %.2f upstream calls/request  CPU/request %v (harness %v)  peak RSS %d MiB  start-up to first answer %v\n",
 				r+1, s.name, res.rps, res.p50.Round(10*time.Microsecond), res.p99.Round(10*time.Microsecond), res.failures,
-				res.upstreamPerRequest, res.peakRSSKiB/1024, startup.Round(time.Millisecond))
+				res.upstreamPerRequest, res.cpuPerRequest.Round(time.Microsecond), res.harnessCPUPerRequest.Round(time.Microsecond),
+				res.peakRSSKiB/1024, startup.Round(time.Millisecond))
 		}
 	}
 	ours, bare := median(all["onbehalf"]), median(all["forwarder"])
-	fmt.Printf("\n| | req/s | P50 | P99 | peak RSS |\n|---|---|---|---|---|\n")
-	fmt.Printf("| onbehalf (median of %d) | %.0f | %v | %v | %d MiB |\n", rounds, ours.rps, ours.p50.Round(10*time.Microsecond), ours.p99.Round(10*time.Microsecond), ours.peakRSSKiB/1024)
-	fmt.Printf("| bare forwarder (median of %d) | %.0f | %v | %v | %d MiB |\n", rounds, bare.rps, bare.p50.Round(10*time.Microsecond), bare.p99.Round(10*time.Microsecond), bare.peakRSSKiB/1024)
-	fmt.Printf("| ratio onbehalf / forwarder | %.2f | %.2f | %.2f | |\n", ours.rps/bare.rps,
-		float64(ours.p50)/float64(bare.p50), float64(ours.p99)/float64(bare.p99))
+	fmt.Printf("\n| | req/s | P50 | P99 | CPU/request | peak RSS |\n|---|---|---|---|---|---|\n")
+	row := func(name string, r result) {
+		fmt.Printf("| %s (median of %d) | %.0f | %v | %v | %v | %d MiB |\n", name, rounds, r.rps, r.p50.Round(10*time.Microsecond),
+			r.p99.Round(10*time.Microsecond), r.cpuPerRequest.Round(time.Microsecond), r.peakRSSKiB/1024)
+	}
+	row("onbehalf", ours)
+	row("bare forwarder", bare)
+	fmt.Printf("| ratio onbehalf / forwarder | %.2f | %.2f | %.2f | %.2f | |\n", ours.rps/bare.rps,
+		float64(ours.p50)/float64(bare.p50), float64(ours.p99)/float64(bare.p99), float64(ours.cpuPerRequest)/float64(bare.cpuPerRequest))
 	return nil
 }
 
@@ -233,6 +243,7 @@ func load(url string, tokens []string, d time.Duration, pid int) result {
 			}
 		}
 	}()
+	cpuBefore, harnessBefore := cpuTime(pid), cpuTime(os.Getpid())
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
 	for _, tok := range tokens {
@@ -261,11 +272,13 @@ func load(url string, tokens []string, d time.Duration, pid int) result {
 		})
 	}
 	wg.Wait()
+	cpu, harness := cpuTime(pid)-cpuBefore, cpuTime(os.Getpid())-harnessBefore
 	close(done)
 	slices.Sort(latencies)
 	res := result{requests: len(latencies), failures: failures, rps: float64(len(latencies)) / d.Seconds(), peakRSSKiB: peakRSS}
 	if n := len(latencies); n > 0 {
 		res.p50, res.p99 = latencies[n/2], latencies[n*99/100]
+		res.cpuPerRequest, res.harnessCPUPerRequest = cpu/time.Duration(n), harness/time.Duration(n)
 	}
 	return res
 }
@@ -284,6 +297,29 @@ func rssKiB(pid int) int {
 		}
 	}
 	return 0
+}
+
+// cpuTime reads a process's CPU time so far, user and system, from
+// /proc/PID/stat (0 if unknown). The kernel counts it in clock ticks of
+// 10 ms (USER_HZ is 100 on Linux).
+func cpuTime(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count fields after it.
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	_, _ = fmt.Sscan(f[11], &utime)
+	_, _ = fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // median is the run with the median throughput, its own figures together.
