@@ -81,8 +81,7 @@ func (s *scanner) value() bool {
 	case c == '[':
 		return s.array()
 	case c == '"':
-		_, _, ok := s.str()
-		return ok
+		return s.str()
 	case c == 't':
 		return s.literal("true")
 	case c == 'f':
@@ -110,7 +109,7 @@ func (s *scanner) object(member func(name, value []byte)) bool {
 	for {
 		s.space()
 		start := s.i
-		if _, _, ok := s.str(); !ok {
+		if !s.str() {
 			return false
 		}
 		nameEnd := s.i
@@ -169,42 +168,39 @@ func (s *scanner) array() bool {
 	}
 }
 
-// str consumes a string and returns its raw content, between the quotes,
-// and whether that holds escapes.
-func (s *scanner) str() (raw []byte, escaped, ok bool) {
+// str consumes a string: its text is stringText of what it consumed.
+func (s *scanner) str() bool {
 	if !s.peek('"') {
-		return nil, false, false
+		return false
 	}
 	s.i++
-	start := s.i
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; {
 		case c == '"':
 			s.i++
-			return s.b[start : s.i-1], escaped, true
+			return true
 		case c == '\\':
-			escaped = true
 			if s.i+1 >= len(s.b) {
-				return nil, false, false
+				return false
 			}
 			switch s.b[s.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i += 2
 			case 'u':
 				if len(s.b)-s.i < 6 || !isHex(s.b[s.i+2]) || !isHex(s.b[s.i+3]) || !isHex(s.b[s.i+4]) || !isHex(s.b[s.i+5]) {
-					return nil, false, false
+					return false
 				}
 				s.i += 6
 			default:
-				return nil, false, false
+				return false
 			}
 		case c < 0x20:
-			return nil, false, false
+			return false
 		default:
 			s.i++
 		}
 	}
-	return nil, false, false
+	return false
 }
 
 func isHex(c byte) bool {
@@ -284,7 +280,7 @@ func stringArray(raw []byte) (list []string, ok bool) {
 			continue
 		}
 		start := s.i
-		if _, _, isString := s.str(); !isString {
+		if !s.str() {
 			return nil, false
 		}
 		list = append(list, string(stringText(raw[start:s.i])))
