@@ -25,46 +25,12 @@ import (
 // database credentials, never a user's, and a new connection (after the
 // database went away and came back) gets a new credential.
 func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *testing.T) {
-	ws := fakeworkspace.Demo()
-	srv := httptest.NewServer(ws.Handler())
-	t.Cleanup(srv.Close)
-	spID, spSecret := ws.ServicePrincipal()
-	clients, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{ClientID: spID, ClientSecret: spSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	dbURL := lakebasetest.NewDatabase(t)
-	u, _ := url.Parse(dbURL)
-	proxy := lakebasetest.NewProxy(t, u.Host)
-	pu, _ := url.Parse(proxy.Through(t, dbURL))
-	host, port, _ := net.SplitHostPort(pu.Host)
-	cfg := config.Config{ClientID: spID, Migrate: true, Lakebase: config.Lakebase{
-		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: "onbehalf-test",
-	}}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	store, err := openStore(t.Context(), cfg, false, clients.App, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if store == nil {
-		t.Fatal("no store from the PG* variables")
-	}
-	t.Cleanup(store.Close)
-	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log), Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+	ws, proxy, h, alice := lakebaseAsOnDatabricksApps(t)
+	spID, _ := ws.ServicePrincipal()
 	put := func() {
 		t.Helper()
-		req := httptest.NewRequest("PUT", "/api/preferences/theme", strings.NewReader(`{"value":"dark"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Forwarded-Access-Token", alice)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("PUT as alice: %d %s", rec.Code, rec.Body)
+		if code, body := call(h, "PUT", "/api/preferences/theme", alice, `{"value":"dark"}`); code != http.StatusOK {
+			t.Fatalf("PUT as alice: %d %s", code, body)
 		}
 	}
 
@@ -74,12 +40,8 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 		t.Fatal("no database credential was asked for")
 	}
 	proxy.Cut() // every open connection is lost
-	req := httptest.NewRequest("GET", "/api/preferences/theme", nil)
-	req.Header.Set("X-Forwarded-Access-Token", alice)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Fatalf("GET while the database is away: %d, want 503", rec.Code)
+	if code, _ := call(h, "GET", "/api/preferences/theme", alice, ""); code != http.StatusServiceUnavailable {
+		t.Fatalf("GET while the database is away: %d, want 503", code)
 	}
 	if n := len(ws.DatabaseCredentials()) - len(before); n > 1 {
 		t.Errorf("one request while the database is away asked for %d credentials, want at most 1", n)
@@ -110,6 +72,98 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 			t.Errorf("a credential was asked for with the token of %q, want only the service principal's", r.UserName)
 		}
 	}
+}
+
+// TestLakebaseCredentialExpiryNeedsNoRestart: Lakebase credentials expire an
+// hour after they are issued, and Lakebase checks them when a connection
+// logs in. Once every credential the server holds has expired, the open
+// connection still serves; a new connection logs in with a new credential,
+// never an expired one, without a restart; and what was acknowledged before
+// is still there.
+func TestLakebaseCredentialExpiryNeedsNoRestart(t *testing.T) {
+	ws, proxy, h, alice := lakebaseAsOnDatabricksApps(t)
+
+	if code, body := call(h, "PUT", "/api/preferences/theme", alice, `{"value":"dark"}`); code != http.StatusOK {
+		t.Fatalf("PUT as alice: %d %s", code, body)
+	}
+	ws.ExpireDatabaseCredentials()
+	if code, body := call(h, "GET", "/api/preferences/theme", alice, ""); code != http.StatusOK {
+		t.Fatalf("GET on the open connection after the credentials expired: %d %s", code, body)
+	}
+	issued := len(ws.DatabaseCredentials())
+	loginsBefore, _ := proxy.Logins()
+
+	proxy.Cut() // every open connection is lost: the next one must log in
+	proxy.Restore()
+	var code int
+	var body string
+	for range 5 { // the first request after the cut may find the pool's dead connection
+		if code, body = call(h, "GET", "/api/preferences/theme", alice, ""); code == http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusOK || !strings.Contains(body, `"dark"`) {
+		t.Fatalf("GET after the credentials expired and the connection was lost: %d %s, want the value written before", code, body)
+	}
+	if len(ws.DatabaseCredentials()) <= issued {
+		t.Error("the new connection got no new credential")
+	}
+	if accepted, refused := proxy.Logins(); refused > 0 || accepted <= loginsBefore {
+		t.Errorf("logins: %d accepted (%d before the cut), %d refused; want a new login after the cut, and every login with a valid credential", accepted, loginsBefore, refused)
+	}
+}
+
+// lakebaseAsOnDatabricksApps wires the store as on Databricks Apps (PG*
+// variables, no DATABASE_URL, the service principal's credentials) against
+// the fake workspace, through a proxy the test controls that checks every
+// login's credential with the fake, as Lakebase does, and returns the
+// handler and a token of alice.
+func lakebaseAsOnDatabricksApps(t *testing.T) (*fakeworkspace.Workspace, *lakebasetest.Proxy, http.Handler, string) {
+	t.Helper()
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	spID, spSecret := ws.ServicePrincipal()
+	clients, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{ClientID: spID, ClientSecret: spSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbURL := lakebasetest.NewDatabase(t)
+	u, _ := url.Parse(dbURL)
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(ws.ValidDatabaseCredential)
+	pu, _ := url.Parse(proxy.Through(t, dbURL))
+	host, port, _ := net.SplitHostPort(pu.Host)
+	cfg := config.Config{ClientID: spID, Migrate: true, Lakebase: config.Lakebase{
+		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: "onbehalf-test",
+	}}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	store, err := openStore(t.Context(), cfg, false, clients.App, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store == nil {
+		t.Fatal("no store from the PG* variables")
+	}
+	t.Cleanup(store.Close)
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws, proxy, h, ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+}
+
+// call serves one API request as the holder of token and returns the status
+// and body.
+func call(h http.Handler, method, path, token, body string) (int, string) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Forwarded-Access-Token", token)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
 }
 
 func TestOpenStoreChoosesTheConnection(t *testing.T) {

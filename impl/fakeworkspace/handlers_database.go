@@ -27,6 +27,34 @@ func (w *Workspace) DatabaseCredentials() []DatabaseCredential {
 	return slices.Clone(w.dbCreds)
 }
 
+// ExpireDatabaseCredentials makes every Lakebase credential issued so far
+// expire now, as each does an hour after it is issued.
+func (w *Workspace) ExpireDatabaseCredentials() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	for i := range w.dbCreds {
+		if w.dbCreds[i].ExpiresAt.After(now) {
+			w.dbCreds[i].ExpiresAt = now
+		}
+	}
+}
+
+// ValidDatabaseCredential reports whether token is a Lakebase credential
+// issued here that has not expired: what Lakebase checks when a connection
+// logs in with it.
+func (w *Workspace) ValidDatabaseCredential(token string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	for _, c := range w.dbCreds {
+		if c.Token == token {
+			return c.ExpiresAt.After(now)
+		}
+	}
+	return false
+}
+
 // databaseCredential issues a Lakebase credential (database.DatabaseCredential)
 // to the service principal only: onbehalf reaches Postgres as the app, and
 // a user token must never get here.
