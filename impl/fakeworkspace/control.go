@@ -27,6 +27,10 @@ func (w *Workspace) HandlerWithControl() http.Handler {
 		rw.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /_fake/database-credentials", w.controlDatabaseCredentials)
+	mux.HandleFunc("POST /_fake/database-credentials/expire", func(rw http.ResponseWriter, _ *http.Request) {
+		w.ExpireDatabaseCredentials()
+		rw.WriteHeader(http.StatusNoContent)
+	})
 	// Below /_fake/, anything else is a mistake of the test, not a
 	// workspace path.
 	mux.HandleFunc("/_fake/", notFound)

@@ -51,4 +51,5 @@
 //	GET    /_fake/requests        the request log as a JSON array of Request, tokens included -> 200
 //	DELETE /_fake/requests        clears the log -> 204
 //	GET    /_fake/database-credentials   the Lakebase credentials issued -> 200
+//	POST   /_fake/database-credentials/expire   every credential issued so far expires now -> 204
 package fakeworkspace

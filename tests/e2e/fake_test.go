@@ -174,3 +174,27 @@ func (f *fakeProc) control(t *testing.T, method, path string, in, out any) {
 		}
 	}
 }
+
+// validDatabaseCredential reports whether password is a Lakebase credential
+// the fake issued that has not expired. It runs on a proxy's goroutine, so
+// it fails closed instead of failing the test.
+func (f *fakeProc) validDatabaseCredential(password string) bool {
+	resp, err := http.Get(f.URL + "/_fake/database-credentials")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var creds []struct {
+		Token     string    `json:"token"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&creds) != nil {
+		return false
+	}
+	for _, c := range creds {
+		if c.Token == password {
+			return c.ExpiresAt.After(time.Now())
+		}
+	}
+	return false
+}

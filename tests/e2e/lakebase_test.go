@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
+	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
 )
 
 // Scenario 4 (T039): preferences are per user, kept over the app's service
@@ -29,7 +31,17 @@ func TestScenario4LakebaseIsolation(t *testing.T) {
 	sp := fakeworkspace.DemoClientID // the fake's service principal, as a process
 	allowRole(t, db, sp)
 	dbName := strings.TrimPrefix(u.Path, "/")
-	st := startStack(t, nil, "PGHOST="+u.Hostname(), "PGPORT="+u.Port(), "PGDATABASE="+dbName,
+	// Postgres reached through a proxy that checks each login's password
+	// with the fake workspace, as Lakebase checks its credentials (the
+	// shared Postgres trusts every local login).
+	fake := startFake(t)
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(func(password string) bool { return fake.validDatabaseCredential(password) })
+	pu, err := url.Parse(proxy.Through(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := startStackOn(t, fake, "PGHOST="+pu.Hostname(), "PGPORT="+pu.Port(), "PGDATABASE="+dbName,
 		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=onbehalf-e2e")
 	alice, bob := st.fake.userToken(t, fakeworkspace.Alice), st.fake.userToken(t, fakeworkspace.Bob)
 
@@ -100,6 +112,9 @@ func TestScenario4LakebaseIsolation(t *testing.T) {
 			t.Errorf("the credentials API was called as %q, want the service principal", r.UserName)
 		}
 	}
+	if accepted, refused := proxy.Logins(); accepted == 0 || refused > 0 {
+		t.Errorf("logins to Postgres: %d accepted, %d refused; want each with a credential the fake issued", accepted, refused)
+	}
 
 	// Every row carries its user's id (read as the administrator, past RLS).
 	rows, err = admin.Query(ctx, "SELECT user_id || ' ' || key FROM user_preferences ORDER BY user_id, key")
@@ -113,5 +128,59 @@ func TestScenario4LakebaseIsolation(t *testing.T) {
 	want := []string{fakeworkspace.Alice + " alice-only", fakeworkspace.Alice + " theme", fakeworkspace.Bob + " theme"}
 	if !slices.Equal(tagged, want) {
 		t.Errorf("rows %v, want %v", tagged, want)
+	}
+}
+
+// Lakebase faults on the real binary, with each login's credential checked
+// as Lakebase checks it: the database going away is a 503 (and /readyz
+// says so); while it is away every credential the server holds expires;
+// once it is back the same server logs in with a new credential, never an
+// expired one, and reads back what it acknowledged before.
+func TestLakebaseFaultsAnsweredAsPromisedAndRecovered(t *testing.T) {
+	db := testDatabase(t)
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowRole(t, db, fakeworkspace.DemoClientID)
+	fake := startFake(t)
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(func(password string) bool { return fake.validDatabaseCredential(password) })
+	pu, err := url.Parse(proxy.Through(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := startStackOn(t, fake, "PGHOST="+pu.Hostname(), "PGPORT="+pu.Port(), "PGDATABASE="+strings.TrimPrefix(u.Path, "/"),
+		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=onbehalf-e2e")
+	alice := st.fake.userToken(t, fakeworkspace.Alice)
+
+	if a := st.server.do(t, "PUT", "/api/preferences/theme", alice, []byte(`{"value":"dark"}`)); a.Status != 200 {
+		t.Fatalf("put theme: %d %s", a.Status, a.Raw)
+	}
+	proxy.Cut()
+	wantProblem(t, st.server.get(t, "/api/preferences/theme", alice), 503, "")
+	wantProblem(t, st.server.get(t, "/readyz", ""), 503, "")
+	st.fake.control(t, "POST", "/_fake/database-credentials/expire", nil, nil)
+	proxy.Restore()
+
+	deadline := time.Now().Add(10 * time.Second) // the pool reconnects on the next request
+	for {
+		a := st.server.get(t, "/api/preferences/theme", alice)
+		if a.Status == 200 {
+			if a.JSON["value"] != "dark" {
+				t.Fatalf("after recovery: %s, want the value written before the fault", a.Raw)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery: %d %s", a.Status, a.Raw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if a := st.server.get(t, "/readyz", ""); a.Status != 200 {
+		t.Errorf("/readyz after recovery: %d %s", a.Status, a.Raw)
+	}
+	if _, refused := proxy.Logins(); refused != 0 {
+		t.Errorf("%d logins refused: the server logged in with an expired credential", refused)
 	}
 }

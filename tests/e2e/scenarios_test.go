@@ -19,7 +19,12 @@ type stack struct {
 // production mode against it; extraEnv adds server variables.
 func startStack(t *testing.T, fakeArgs []string, extraEnv ...string) stack {
 	t.Helper()
-	f := startFake(t, fakeArgs...)
+	return startStackOn(t, startFake(t, fakeArgs...), extraEnv...)
+}
+
+// startStackOn is startStack with a fake already started.
+func startStackOn(t *testing.T, f *fakeProc, extraEnv ...string) stack {
+	t.Helper()
 	s := startServer(t, serverEnv(f.URL, f.ServicePrincipal.ClientID, f.ServicePrincipal.ClientSecret, extraEnv...))
 	// Whatever the scenario did, no credential may appear in the server's
 	// output (its logs).
