@@ -235,14 +235,17 @@ func (p *Proxy) login(client net.Conn, valid func(string) bool) ([]byte, bool) {
 		if !ok {
 			return nil, false
 		}
+		accepted := valid(password) // may take a while: not under the lock
 		p.mu.Lock()
-		if valid(password) {
+		if accepted {
 			p.logins++
-			p.mu.Unlock()
+		} else {
+			p.refused++
+		}
+		p.mu.Unlock()
+		if accepted {
 			return msg, true
 		}
-		p.refused++
-		p.mu.Unlock()
 		_, _ = client.Write(errorResponse("28P01", "password authentication failed (lakebasetest proxy: not a valid credential)"))
 		return nil, false
 	}
