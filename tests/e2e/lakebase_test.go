@@ -31,18 +31,9 @@ func TestScenario4LakebaseIsolation(t *testing.T) {
 	sp := fakeworkspace.DemoClientID // the fake's service principal, as a process
 	allowRole(t, db, sp)
 	dbName := strings.TrimPrefix(u.Path, "/")
-	// Postgres reached through a proxy that checks each login's password
-	// with the fake workspace, as Lakebase checks its credentials (the
-	// shared Postgres trusts every local login).
 	fake := startFake(t)
-	proxy := lakebasetest.NewProxy(t, u.Host)
-	proxy.RequirePassword(func(password string) bool { return fake.validDatabaseCredential(password) })
-	pu, err := url.Parse(proxy.Through(t, db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := startStackOn(t, fake, "PGHOST="+pu.Hostname(), "PGPORT="+pu.Port(), "PGDATABASE="+dbName,
-		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=onbehalf-e2e")
+	proxy, env := throughLoginCheck(t, db, fake)
+	st := startStackOn(t, fake, env...)
 	alice, bob := st.fake.userToken(t, fakeworkspace.Alice), st.fake.userToken(t, fakeworkspace.Bob)
 
 	if a := st.server.do(t, "PUT", "/api/preferences/theme", alice, []byte(`{"value":"dark"}`)); a.Status != 200 {
@@ -138,20 +129,10 @@ func TestScenario4LakebaseIsolation(t *testing.T) {
 // expired one, and reads back what it acknowledged before.
 func TestLakebaseFaultsAnsweredAsPromisedAndRecovered(t *testing.T) {
 	db := testDatabase(t)
-	u, err := url.Parse(db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	allowRole(t, db, fakeworkspace.DemoClientID)
 	fake := startFake(t)
-	proxy := lakebasetest.NewProxy(t, u.Host)
-	proxy.RequirePassword(func(password string) bool { return fake.validDatabaseCredential(password) })
-	pu, err := url.Parse(proxy.Through(t, db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := startStackOn(t, fake, "PGHOST="+pu.Hostname(), "PGPORT="+pu.Port(), "PGDATABASE="+strings.TrimPrefix(u.Path, "/"),
-		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=onbehalf-e2e")
+	proxy, env := throughLoginCheck(t, db, fake)
+	st := startStackOn(t, fake, env...)
 	alice := st.fake.userToken(t, fakeworkspace.Alice)
 
 	if a := st.server.do(t, "PUT", "/api/preferences/theme", alice, []byte(`{"value":"dark"}`)); a.Status != 200 {
@@ -183,4 +164,25 @@ func TestLakebaseFaultsAnsweredAsPromisedAndRecovered(t *testing.T) {
 	if _, refused := proxy.Logins(); refused != 0 {
 		t.Errorf("%d logins refused: the server logged in with an expired credential", refused)
 	}
+}
+
+// throughLoginCheck puts a proxy between the server and the database db
+// that checks each login's password with fake, as Lakebase checks its
+// credentials (the shared Postgres trusts every local login). It returns
+// the proxy and the server's environment to reach db through it as on
+// Databricks Apps: the PG* variables and the Lakebase instance.
+func throughLoginCheck(t *testing.T, db string, fake *fakeProc) (*lakebasetest.Proxy, []string) {
+	t.Helper()
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(fake.validDatabaseCredential)
+	pu, err := url.Parse(proxy.Through(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proxy, []string{"PGHOST=" + pu.Hostname(), "PGPORT=" + pu.Port(), "PGDATABASE=" + strings.TrimPrefix(u.Path, "/"),
+		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=onbehalf-e2e"}
 }
