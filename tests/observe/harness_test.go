@@ -92,7 +92,7 @@ func newEnv(t *testing.T, perUser bool) *env {
 	e.strict = newServer(t, srv.URL, sp, log, false, perUser, nil)
 	e.fallback = newServer(t, srv.URL, sp, log, true, perUser, nil)
 	e.lakebase = newServer(t, srv.URL, sp, log, false, perUser, func(app *databricks.AppClient) *lakebase.Store {
-		store, proxy := newStore(t, app)
+		store, proxy := newStore(t, ws, app)
 		e.db = proxy
 		return store
 	})
@@ -101,9 +101,9 @@ func newEnv(t *testing.T, perUser bool) *env {
 
 // newStore opens a store on a fresh, migrated database as cmd/server does
 // with the PG* variables: every new connection logs in with a credential
-// the service principal asks the fake workspace for. The test Postgres
-// trusts its clients, so the credential is sent but not checked.
-func newStore(t *testing.T, app *databricks.AppClient) (*lakebase.Store, *lakebasetest.Proxy) {
+// the service principal asks the fake workspace for, and the proxy checks it
+// with the fake as Lakebase would (the test Postgres trusts its clients).
+func newStore(t *testing.T, ws *fakeworkspace.Workspace, app *databricks.AppClient) (*lakebase.Store, *lakebasetest.Proxy) {
 	t.Helper()
 	dbURL := lakebasetest.NewDatabase(t)
 	u, err := url.Parse(dbURL)
@@ -111,6 +111,7 @@ func newStore(t *testing.T, app *databricks.AppClient) (*lakebase.Store, *lakeba
 		t.Fatal(err)
 	}
 	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(ws.ValidDatabaseCredential)
 	via, err := url.Parse(proxy.Through(t, dbURL))
 	if err != nil {
 		t.Fatal(err)
