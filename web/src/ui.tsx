@@ -81,3 +81,34 @@ export function Pager({ offset, limit, count, hasMore, onOffset }: { offset: num
     </div>
   );
 }
+
+/**
+ * PagedTable shows one page of a listing: a table with a row per item
+ * (cells gives the row's <td> cells) and the pager under it. An empty
+ * heading ("") leaves its column unnamed (a column of buttons, say).
+ */
+export function PagedTable<T>({ page, head, rowKey, cells, offset, limit, onOffset }: {
+  page: { items: T[]; has_more: boolean };
+  head: string[];
+  rowKey: (item: T) => string | number;
+  cells: (item: T) => ReactNode;
+  offset: number;
+  limit: number;
+  onOffset: (o: number) => void;
+}) {
+  return (
+    <>
+      <table>
+        <thead>
+          <tr>{head.map((h, i) => <th key={i}>{h}</th>)}</tr>
+        </thead>
+        <tbody>
+          {page.items.map((item) => (
+            <tr key={rowKey(item)}>{cells(item)}</tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager offset={offset} limit={limit} count={page.items.length} hasMore={page.has_more} onOffset={onOffset} />
+    </>
+  );
+}

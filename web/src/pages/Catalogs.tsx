@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, API_TIMEOUT_MS, unwrap } from "../api";
 import { useCall } from "../useCall";
-import { Pager, Show } from "../ui";
+import { PagedTable, Show } from "../ui";
 
 const PAGE = 10;
 
@@ -35,24 +35,22 @@ function CatalogList({ onPick }: { onPick: (name: string) => void }) {
   return (
     <Show state={state} what="Listing your catalogs" timeoutMs={API_TIMEOUT_MS}>
       {(page) => (
-        <>
-          <table>
-            <thead>
-              <tr><th>Catalog</th><th>Type</th><th>Owner</th><th>Comment</th></tr>
-            </thead>
-            <tbody>
-              {page.items.map((c) => (
-                <tr key={c.name}>
-                  <td><button className="link" onClick={() => onPick(c.name)}>{c.name}</button></td>
-                  <td>{c.catalog_type}</td>
-                  <td>{c.owner}</td>
-                  <td>{c.comment}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
-        </>
+        <PagedTable
+          page={page}
+          head={["Catalog", "Type", "Owner", "Comment"]}
+          rowKey={(c) => c.name}
+          cells={(c) => (
+            <>
+              <td><button className="link" onClick={() => onPick(c.name)}>{c.name}</button></td>
+              <td>{c.catalog_type}</td>
+              <td>{c.owner}</td>
+              <td>{c.comment}</td>
+            </>
+          )}
+          offset={offset}
+          limit={PAGE}
+          onOffset={setOffset}
+        />
       )}
     </Show>
   );
@@ -67,23 +65,21 @@ function SchemaList({ catalog, onPick }: { catalog: string; onPick: (name: strin
   return (
     <Show state={state} what={`Listing the schemas of ${catalog}`} timeoutMs={API_TIMEOUT_MS}>
       {(page) => (
-        <>
-          <table>
-            <thead>
-              <tr><th>Schema</th><th>Owner</th><th>Comment</th></tr>
-            </thead>
-            <tbody>
-              {page.items.map((s) => (
-                <tr key={s.full_name}>
-                  <td><button className="link" onClick={() => onPick(s.name)}>{s.name}</button></td>
-                  <td>{s.owner}</td>
-                  <td>{s.comment}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
-        </>
+        <PagedTable
+          page={page}
+          head={["Schema", "Owner", "Comment"]}
+          rowKey={(s) => s.full_name}
+          cells={(s) => (
+            <>
+              <td><button className="link" onClick={() => onPick(s.name)}>{s.name}</button></td>
+              <td>{s.owner}</td>
+              <td>{s.comment}</td>
+            </>
+          )}
+          offset={offset}
+          limit={PAGE}
+          onOffset={setOffset}
+        />
       )}
     </Show>
   );
@@ -103,23 +99,21 @@ function TableList({ catalog, schema }: { catalog: string; schema: string }) {
   return (
     <Show state={state} what={`Listing the tables of ${catalog}.${schema}`} timeoutMs={API_TIMEOUT_MS}>
       {(page) => (
-        <>
-          <table>
-            <thead>
-              <tr><th>Table</th><th>Type</th><th>Comment</th></tr>
-            </thead>
-            <tbody>
-              {page.items.map((t) => (
-                <tr key={t.full_name}>
-                  <td>{t.full_name}</td>
-                  <td>{t.table_type}</td>
-                  <td>{t.comment}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
-        </>
+        <PagedTable
+          page={page}
+          head={["Table", "Type", "Comment"]}
+          rowKey={(t) => t.full_name}
+          cells={(t) => (
+            <>
+              <td>{t.full_name}</td>
+              <td>{t.table_type}</td>
+              <td>{t.comment}</td>
+            </>
+          )}
+          offset={offset}
+          limit={PAGE}
+          onOffset={setOffset}
+        />
       )}
     </Show>
   );

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, API_TIMEOUT_MS, unwrap } from "../api";
 import { useCall } from "../useCall";
-import { Pager, Show } from "../ui";
+import { PagedTable, Show } from "../ui";
 
 const PAGE = 20;
 
@@ -14,25 +14,23 @@ export function InferenceLog() {
       <h2>Your inference log <button onClick={reload}>Refresh</button></h2>
       <Show state={state} what="Loading your inference log" timeoutMs={API_TIMEOUT_MS}>
         {(page) => (
-          <>
-            <table>
-              <thead>
-                <tr><th>When</th><th>Endpoint</th><th>Status</th><th>HTTP</th><th>Latency</th></tr>
-              </thead>
-              <tbody>
-                {page.items.map((l) => (
-                  <tr key={l.id}>
-                    <td>{new Date(l.created_at).toLocaleString()}</td>
-                    <td>{l.endpoint_name}</td>
-                    <td>{l.status}</td>
-                    <td>{l.http_status ?? "—"}</td>
-                    <td>{l.latency_ms} ms</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
-          </>
+          <PagedTable
+            page={page}
+            head={["When", "Endpoint", "Status", "HTTP", "Latency"]}
+            rowKey={(l) => l.id}
+            cells={(l) => (
+              <>
+                <td>{new Date(l.created_at).toLocaleString()}</td>
+                <td>{l.endpoint_name}</td>
+                <td>{l.status}</td>
+                <td>{l.http_status ?? "—"}</td>
+                <td>{l.latency_ms} ms</td>
+              </>
+            )}
+            offset={offset}
+            limit={PAGE}
+            onOffset={setOffset}
+          />
         )}
       </Show>
     </section>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api, API_TIMEOUT_MS, unwrap } from "../api";
 import { useAction, useCall } from "../useCall";
-import { ErrorView, Loading, Pager, Show } from "../ui";
+import { ErrorView, Loading, PagedTable, Show } from "../ui";
 
 const PAGE = 20;
 
@@ -48,27 +48,25 @@ export function Preferences() {
       {deleting?.status === "error" && <ErrorView error={deleting.error} />}
       <Show state={list} what="Loading your preferences" timeoutMs={API_TIMEOUT_MS}>
         {(page) => (
-          <>
-            <table>
-              <thead>
-                <tr><th>Key</th><th>Value</th><th>Updated</th><th /></tr>
-              </thead>
-              <tbody>
-                {page.items.map((p) => (
-                  <tr key={p.key}>
-                    <td>{p.key}</td>
-                    <td><code>{JSON.stringify(p.value)}</code></td>
-                    <td>{new Date(p.updated_at).toLocaleString()}</td>
-                    <td>
-                      <button onClick={() => (setKey(p.key), setValue(JSON.stringify(p.value)))} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
-                      <button onClick={() => del(p.key)} aria-label={`Delete ${p.key}`}>Delete</button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
-          </>
+          <PagedTable
+            page={page}
+            head={["Key", "Value", "Updated", ""]}
+            rowKey={(p) => p.key}
+            cells={(p) => (
+              <>
+                <td>{p.key}</td>
+                <td><code>{JSON.stringify(p.value)}</code></td>
+                <td>{new Date(p.updated_at).toLocaleString()}</td>
+                <td>
+                  <button onClick={() => (setKey(p.key), setValue(JSON.stringify(p.value)))} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
+                  <button onClick={() => del(p.key)} aria-label={`Delete ${p.key}`}>Delete</button>
+                </td>
+              </>
+            )}
+            offset={offset}
+            limit={PAGE}
+            onOffset={setOffset}
+          />
         )}
       </Show>
     </section>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api, API_TIMEOUT_MS, invokeApi, INVOKE_TIMEOUT_MS, unwrap, type Schemas } from "../api";
 import { useAction, useCall } from "../useCall";
-import { ErrorView, Loading, Pager, Show } from "../ui";
+import { ErrorView, Loading, PagedTable, Show } from "../ui";
 
 const PAGE = 10;
 
@@ -15,24 +15,22 @@ export function Serving() {
       <h2>Serving endpoints</h2>
       <Show state={state} what="Listing your serving endpoints" timeoutMs={API_TIMEOUT_MS}>
         {(page) => (
-          <>
-            <table>
-              <thead>
-                <tr><th>Endpoint</th><th>Task</th><th>State</th><th /></tr>
-              </thead>
-              <tbody>
-                {page.items.map((e) => (
-                  <tr key={e.name}>
-                    <td>{e.name}</td>
-                    <td>{e.task}</td>
-                    <td>{e.state.ready}{e.state.config_update !== "NOT_UPDATING" ? ` (${e.state.config_update})` : ""}</td>
-                    <td><button onClick={() => setEndpoint(e.name)} aria-label={`Chat with ${e.name}`}>Chat</button></td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <Pager offset={offset} limit={PAGE} count={page.items.length} hasMore={page.has_more} onOffset={setOffset} />
-          </>
+          <PagedTable
+            page={page}
+            head={["Endpoint", "Task", "State", ""]}
+            rowKey={(e) => e.name}
+            cells={(e) => (
+              <>
+                <td>{e.name}</td>
+                <td>{e.task}</td>
+                <td>{e.state.ready}{e.state.config_update !== "NOT_UPDATING" ? ` (${e.state.config_update})` : ""}</td>
+                <td><button onClick={() => setEndpoint(e.name)} aria-label={`Chat with ${e.name}`}>Chat</button></td>
+              </>
+            )}
+            offset={offset}
+            limit={PAGE}
+            onOffset={setOffset}
+          />
         )}
       </Show>
       {endpoint && <Chat key={endpoint} endpoint={endpoint} />}
