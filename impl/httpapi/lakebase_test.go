@@ -174,15 +174,7 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	dbURL := lakebasetest.NewDatabase(t)
 	u, _ := url.Parse(dbURL)
 	proxy := lakebasetest.NewProxy(t, u.Host)
-	store, err := lakebase.Open(lakebase.Connection{URL: proxy.Through(t, dbURL)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	if err := store.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	s := newStack(t, store)
+	s := newStack(t, lakebasetest.OpenStore(t, lakebase.Connection{URL: proxy.Through(t, dbURL)}))
 	s.want(t, s.alice, "PUT", "/api/preferences/acked", `{"value":1}`, 200)
 	s.want(t, "", "GET", "/readyz", "", 200)
 

@@ -19,15 +19,7 @@ func storeThroughProxy(t *testing.T, timeout time.Duration) (*lakebase.Store, *l
 	dbURL := lakebasetest.NewDatabase(t)
 	u, _ := url.Parse(dbURL)
 	proxy := lakebasetest.NewProxy(t, u.Host)
-	s, err := lakebase.Open(lakebase.Connection{URL: proxy.Through(t, dbURL), Timeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s, proxy
+	return lakebasetest.OpenStore(t, lakebase.Connection{URL: proxy.Through(t, dbURL), Timeout: timeout}), proxy
 }
 
 // TestStoreIsUnavailableWhileTheDatabaseIsDownAndRecoversByItself: while the

@@ -116,7 +116,7 @@ func newStore(t *testing.T, ws *fakeworkspace.Workspace, app *databricks.AppClie
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := lakebase.Open(lakebase.Connection{
+	store := lakebasetest.OpenStore(t, lakebase.Connection{
 		Host: via.Hostname(), Port: via.Port(), Database: strings.TrimPrefix(u.Path, "/"), User: u.User.Username(), SSLMode: "disable",
 		Password: func(ctx context.Context) (string, error) {
 			cred, err := app.DatabaseCredential(ctx, "onbehalf-db")
@@ -124,15 +124,6 @@ func newStore(t *testing.T, ws *fakeworkspace.Workspace, app *databricks.AppClie
 		},
 		Timeout: 2 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return store, proxy
 }
 

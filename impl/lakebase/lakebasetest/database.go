@@ -94,7 +94,14 @@ func NewDatabase(t testing.TB) string {
 func NewStore(t testing.TB) (*lakebase.Store, string) {
 	t.Helper()
 	dbURL := NewDatabase(t)
-	store, err := lakebase.Open(lakebase.Connection{URL: dbURL})
+	return OpenStore(t, lakebase.Connection{URL: dbURL}), dbURL
+}
+
+// OpenStore opens a store on conn, closed when the test ends, and migrates
+// its database.
+func OpenStore(t testing.TB, conn lakebase.Connection) *lakebase.Store {
+	t.Helper()
+	store, err := lakebase.Open(conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +111,7 @@ func NewStore(t testing.TB) (*lakebase.Store, string) {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return store, dbURL
+	return store
 }
 
 func randomHex() string {
