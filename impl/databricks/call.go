@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -79,6 +80,10 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 		if ctx.Err() != nil {
 			return nil, ctx.Err() // the attempt ran out while reading: a timeout
 		}
+		if errors.Is(err, errAnswerTooLarge) {
+			return nil, &apperr.Error{Kind: apperr.Upstream, Reason: "upstream_error", Err: err,
+				Detail: "Databricks answered with more than onbehalf reads (32 MiB)."}
+		}
 		return nil, &networkError{err: err}
 	}
 	if header != "" {
@@ -113,13 +118,28 @@ func decodeAnswer(raw []byte, out any) error {
 // Content-Length; a larger or unsized one is read as it comes.
 const maxSizedBody = 1 << 20
 
+// maxAnswer is the most of an answer that is read: far more than any page or
+// agent answer, and a bound on the memory one call can take.
+const maxAnswer = 32 << 20
+
+var errAnswerTooLarge = errors.New("the answer is larger than 32 MiB")
+
 // readBody reads resp's body in full, into one buffer when its length is
-// known (io.ReadAll would grow its buffer several times on the way).
+// known (io.ReadAll would grow its buffer several times on the way), and
+// no more than maxAnswer bytes of it.
 func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n <= maxSizedBody {
+	n := resp.ContentLength
+	if n > maxAnswer {
+		return nil, errAnswerTooLarge
+	}
+	if n >= 0 && n <= maxSizedBody {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err
 	}
-	return io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err == nil && len(b) > maxAnswer {
+		return nil, errAnswerTooLarge
+	}
+	return b, err
 }

@@ -3,6 +3,8 @@ package databricks_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -37,6 +39,38 @@ func TestAnAnswerThatIsNotJSONIsAnUpstreamFailure(t *testing.T) {
 		if n := attempts.Load(); n != 4 {
 			t.Errorf("%s: %d attempts, want 4 (retried on the policy)", name, n)
 		}
+	}
+}
+
+// TestAnOversizedAnswerIsAnUpstreamFailure: an answer over 32 MiB, declared
+// or streamed without a length, is a 502, not read into memory without end.
+func TestAnOversizedAnswerIsAnUpstreamFailure(t *testing.T) {
+	for name, declared := range map[string]bool{"declared length": true, "streamed": false} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				const size = 33 << 20
+				w.Header().Set("Content-Type", "application/json")
+				if declared {
+					w.Header().Set("Content-Length", strconv.Itoa(size))
+				}
+				chunk := make([]byte, 1<<20)
+				for range size / len(chunk) {
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+					w.(http.Flusher).Flush() // without a length: chunked
+				}
+			}))
+			t.Cleanup(srv.Close)
+			c, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.User.CurrentUser(as("tok"))
+			if e := apperr.As(err); e == nil || e.Kind != apperr.Upstream || !strings.Contains(e.Detail, "32 MiB") {
+				t.Fatalf("err %v, want an Upstream error naming the 32 MiB bound", err)
+			}
+		})
 	}
 }
 
