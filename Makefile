@@ -25,8 +25,11 @@ unit:
 # no failing input (golang/go#75804, fixed in Go 1.27). 200000 executions are
 # about 10 s of fuzzing a parser on these machines.
 FUZZTIME ?= 200000x
-FUZZ_PARSERS = ./impl/auth:FuzzTokenScopes ./impl/auth:FuzzScanClaims ./impl/auth:FuzzScopeClaims ./impl/auth:FuzzMissingScopes
-FUZZ_TARGETS = $(FUZZ_PARSERS) ./impl/httpapi:FuzzRequestPipeline
+# The quick targets: the token and scope parsers, and the log line encoder
+# (compared with slog's own on every input).
+FUZZ_QUICK = ./impl/auth:FuzzTokenScopes ./impl/auth:FuzzScanClaims ./impl/auth:FuzzScopeClaims ./impl/auth:FuzzMissingScopes \
+	./impl/observe:FuzzJSONHandler
+FUZZ_TARGETS = $(FUZZ_QUICK) ./impl/httpapi:FuzzRequestPipeline
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -34,14 +37,14 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-## fuzz-short: the short fuzz run of make test: the token and scope parsers for FUZZTIME each, the request pipeline for PIPELINE_FUZZTIME.
+## fuzz-short: the short fuzz run of make test: the quick targets (parsers, log encoder) for FUZZTIME each, the request pipeline for PIPELINE_FUZZTIME.
 # An execution of the pipeline's target is a whole request through the stack
 # (about 4,000 a second here), and fuzzing it first rebuilds its dependency
 # tree with coverage instrumentation (about 1.5 minutes on a cold build
 # cache); the hostile sweep sends another ~1,400 requests through it.
 PIPELINE_FUZZTIME ?= 20000x
 fuzz-short:
-	@$(MAKE) --no-print-directory fuzz FUZZ_TARGETS="$(FUZZ_PARSERS)"
+	@$(MAKE) --no-print-directory fuzz FUZZ_TARGETS="$(FUZZ_QUICK)"
 	@$(MAKE) --no-print-directory fuzz FUZZ_TARGETS=./impl/httpapi:FuzzRequestPipeline FUZZTIME=$(PIPELINE_FUZZTIME)
 
 ## contract: the contract tests, red against the empty server and green against the real one.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
+	"github.com/onbehalf/onbehalf/impl/observe"
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
@@ -113,5 +114,5 @@ func (a *Authenticator) record(ctx context.Context, d reqctx.AuthDecision, missi
 	if len(missingScopes) > 0 {
 		attrs = append(attrs, slog.Any("missing_scopes", missingScopes))
 	}
-	a.log.LogAttrs(ctx, level, "auth_event", attrs...)
+	observe.LogAttrs(ctx, a.log, level, "auth_event", attrs...)
 }

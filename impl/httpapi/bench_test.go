@@ -9,10 +9,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/databricks"
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/impl/observe"
 	"github.com/onbehalf/onbehalf/tests/bench/bare"
 )
 
@@ -86,12 +89,19 @@ func BenchmarkStack(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		log := slog.New(slog.NewJSONHandler(io.Discard, nil)) // formats every line, as in production
-		h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log)})
+		// Wired as cmd/server wires it: the production logger (every line
+		// formatted in full, then discarded) and the metrics.
+		log := observe.NewLogger(io.Discard, slog.LevelInfo)
+		metrics, err := observe.NewMetrics(prometheus.NewRegistry(), observe.MetricsOptions{PerUser: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		serve(b, h, token)
+		h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log),
+			Observers: []observe.RequestObserver{metrics}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		serve(b, metrics.Track(h), token)
 	})
 	b.Run("bare", func(b *testing.B) {
 		up, host, token := benchSetup(b)

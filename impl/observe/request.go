@@ -66,7 +66,7 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 		if meta.Reason != "" {
 			attrs = append(attrs, slog.String("reason", meta.Reason))
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		LogAttrs(r.Context(), log, slog.LevelInfo, "request", attrs...)
 	})
 }
 
