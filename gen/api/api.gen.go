@@ -194,7 +194,7 @@ type Preference struct {
 	UpdatedAt time.Time `json:"updated_at"`
 
 	// Value The stored JSON value.
-	Value interface{} `json:"value"`
+	Value *json.RawMessage `json:"value"`
 }
 
 // PreferencePage defines model for PreferencePage.
@@ -207,8 +207,8 @@ type PreferencePage struct {
 
 // PreferenceWrite defines model for PreferenceWrite.
 type PreferenceWrite struct {
-	// Value Any JSON value, up to 64 KiB once encoded.
-	Value interface{} `json:"value"`
+	// Value Any JSON value, up to 64 KiB once encoded; numbers are kept digit for digit.
+	Value *json.RawMessage `json:"value"`
 }
 
 // Problem An RFC 9457 problem with the request's correlation id.

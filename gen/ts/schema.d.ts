@@ -298,7 +298,7 @@ export interface components {
             offset: number;
         };
         PreferenceWrite: {
-            /** @description Any JSON value, up to 64 KiB once encoded. */
+            /** @description Any JSON value, up to 64 KiB once encoded; numbers are kept digit for digit. */
             value: unknown;
         };
         /** @description An RFC 9457 problem with the request's correlation id. */

@@ -140,6 +140,70 @@ func TestPreferenceEndpointsKeepEachUsersOwn(t *testing.T) {
 	}
 }
 
+// TestPreferenceValuesKeepEveryDigit: numbers come back as they were sent,
+// beyond what a float64 holds (JSON numbers are not limited to it, and a
+// preference may be an id).
+func TestPreferenceValuesKeepEveryDigit(t *testing.T) {
+	store, _ := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	numbers := map[string]string{
+		"id":       "12345678901234567890",
+		"negative": "-9007199254740993",
+		"pi":       "3.14159265358979323846264338327950288",
+		"scale":    "1.50",
+	}
+	var body strings.Builder
+	body.WriteString(`{"value": {`)
+	for name, n := range numbers {
+		body.WriteString(` "` + name + `" : ` + n + ` ,`)
+	}
+	body.WriteString(` "list": [ 18446744073709551617 ] } }`)
+	s.want(t, s.alice, "PUT", "/api/preferences/numbers", body.String(), 200)
+
+	req := httptest.NewRequest("GET", "/api/preferences/numbers", nil)
+	req.Header.Set("X-Forwarded-Access-Token", s.alice)
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	dec := json.NewDecoder(rec.Body)
+	dec.UseNumber()
+	var got struct {
+		Value struct {
+			ID       json.Number   `json:"id"`
+			Negative json.Number   `json:"negative"`
+			Pi       json.Number   `json:"pi"`
+			Scale    json.Number   `json:"scale"`
+			List     []json.Number `json:"list"`
+		} `json:"value"`
+	}
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("status %d: %v", rec.Code, err)
+	}
+	v := got.Value
+	for name, back := range map[string]json.Number{"id": v.ID, "negative": v.Negative, "pi": v.Pi, "scale": v.Scale} {
+		if string(back) != numbers[name] {
+			t.Errorf("%s came back as %s, was sent as %s", name, back, numbers[name])
+		}
+	}
+	if len(v.List) != 1 || v.List[0] != "18446744073709551617" {
+		t.Errorf("list came back as %v", v.List)
+	}
+}
+
+// TestPreferenceValueThatIsNotUTF8Is400: a value is stored as it was sent,
+// never silently altered, so text that is not UTF-8 (a bad byte, a lone
+// surrogate) is refused with a 400 that says why, and nothing is stored.
+func TestPreferenceValueThatIsNotUTF8Is400(t *testing.T) {
+	store, _ := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	for _, body := range []string{"{\"value\":\"a\xff\xfeb\"}", `{"value":{"k":"a\ud800b"}}`} {
+		got := s.want(t, s.alice, "PUT", "/api/preferences/text", body, 400)
+		if got["type"] != "urn:onbehalf:problem:unstorable_value" {
+			t.Errorf("%q: problem %v", body, got)
+		}
+	}
+	s.want(t, s.alice, "GET", "/api/preferences/text", "", 404)
+}
+
 func TestPreferenceValueOver64KiBIs413(t *testing.T) {
 	store, _ := lakebasetest.NewStore(t)
 	s := newStack(t, store)

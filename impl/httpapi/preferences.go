@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -70,11 +71,17 @@ func (s *Server) PutPreference(ctx context.Context, req api.PutPreferenceRequest
 	if req.Body == nil {
 		return nil, &apperr.Error{Kind: apperr.Invalid, Detail: "The request body is required.", Reason: "invalid_body"}
 	}
-	// The value was decoded as any JSON; encoded again it is what is stored
-	// and what the 64 KiB limit applies to.
-	value, err := json.Marshal(req.Body.Value)
-	if err != nil {
-		return nil, &apperr.Error{Kind: apperr.Invalid, Detail: "The preference value is not valid JSON.", Reason: "invalid_body", Err: err}
+	// The value is the JSON text that was sent (the contract keeps it raw, so
+	// that no number loses a digit), without its insignificant spaces: that
+	// is what is stored and what the 64 KiB limit applies to. A null value
+	// arrives as nil.
+	value := []byte("null")
+	if req.Body.Value != nil {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, *req.Body.Value); err != nil {
+			return nil, &apperr.Error{Kind: apperr.Invalid, Detail: "The preference value is not valid JSON.", Reason: "invalid_body", Err: err}
+		}
+		value = compact.Bytes()
 	}
 	p, err := store.PutPreference(ctx, userID, req.Key, value)
 	if err != nil {
@@ -97,7 +104,7 @@ func (s *Server) DeletePreference(ctx context.Context, req api.DeletePreferenceR
 }
 
 func toPreference(p lakebase.Preference) api.Preference {
-	return api.Preference{Key: p.Key, Value: p.Value, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	return api.Preference{Key: p.Key, Value: &p.Value, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 // ListInferenceLogs answers with the user's own inference log, newest first.
