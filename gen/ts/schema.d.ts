@@ -54,7 +54,10 @@ export interface paths {
          *     `custom_inputs` and `metadata` (`user`: the user's e-mail, `source`:
          *     `databricks_app`). The answer carries the assistant's text and the
          *     endpoint's response as received. The call is recorded in the user's
-         *     inference log.
+         *     inference log. An agent may act on the user's behalf, so the call is
+         *     sent again only when Databricks did not take it on (a 503, or no
+         *     connection); after a 500 or a connection lost mid-call the answer is
+         *     a 502 at once, never a second run of the agent.
          */
         post: operations["invokeServingEndpoint"];
         delete?: never;

@@ -104,3 +104,43 @@ func TestInvocationResultCarriesTheStatusTheEndpointAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestAnInvocationIsNeverSentTwiceAfterDatabricksMayHaveActed: an agent can
+// act on the user's behalf, so an invocation is sent again only after a 503
+// (the endpoint did not take it on), never after a 500 or a connection lost
+// once it was sent. Attempts are counted at the fake workspace.
+func TestAnInvocationIsNeverSentTwiceAfterDatabricksMayHaveActed(t *testing.T) {
+	ws, c := setup(t)
+	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+	inv := databricks.Invocation{Input: []databricks.Message{{Role: "user", Content: "book the room"}}}
+	const path = "/serving-endpoints/agent-chat/invocations"
+	for _, tc := range []struct {
+		name     string
+		fault    fakeworkspace.Fault
+		attempts int
+	}{
+		{"500", fakeworkspace.Fault{Path: path, Status: http.StatusInternalServerError}, 1},
+		{"connection reset", fakeworkspace.Fault{Path: path, Reset: true}, 1},
+		{"503 then answered", fakeworkspace.Fault{Path: path, Status: http.StatusServiceUnavailable, Count: 2}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws.InjectFault(tc.fault)
+			t.Cleanup(ws.ClearFaults)
+			ws.ResetRequests()
+			_, _ = c.Invoke(as(tok), "agent-chat", inv)
+			if n := len(ws.RequestsTo(path)); n != tc.attempts {
+				t.Errorf("%d attempts at the endpoint, want %d", n, tc.attempts)
+			}
+		})
+	}
+	// A listing, which changes nothing, is still retried after a 500.
+	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/serving-endpoints", Status: http.StatusInternalServerError, Count: 1})
+	t.Cleanup(ws.ClearFaults)
+	ws.ResetRequests()
+	if _, _, err := c.ListEndpoints(as(tok), databricks.Window{Limit: 10}); err != nil {
+		t.Fatalf("listing after one 500: %v", err)
+	}
+	if n := len(ws.RequestsTo("/api/2.0/serving-endpoints")); n != 2 {
+		t.Errorf("%d attempts to list, want 2", n)
+	}
+}

@@ -3,6 +3,7 @@ package databricks
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 
@@ -43,6 +44,19 @@ func translate(parent context.Context, err error) error {
 		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks could not be reached.", Reason: "upstream_error", Err: err}
 	}
 	return apperr.Wrap(apperr.Internal, "The call to Databricks failed.", err)
+}
+
+// unprocessed reports whether a failed call certainly left nothing done at
+// Databricks: it answered 503 Service Unavailable, or no connection could be
+// made. After any other failure (a 500, a 502, a connection lost once the
+// call was sent) it may have acted.
+func unprocessed(err error) bool {
+	var apiErr *apierr.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode == http.StatusServiceUnavailable
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // fromStatus maps a Databricks error status to our kinds: 401, 403, 404 and

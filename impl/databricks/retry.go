@@ -17,6 +17,13 @@ type RetryPolicy struct {
 	Budget time.Duration
 	// AttemptTimeout bounds one attempt; an attempt that runs out is a Timeout.
 	AttemptTimeout time.Duration
+	// OnlyUnprocessed retries only the failures after which Databricks did
+	// not take the call on: a 503 answer (the endpoint is scaling up or
+	// overloaded), or no connection at all. It is for calls that may act on
+	// the user's behalf (an agent invocation), where a 500, a 502 or a
+	// connection lost after the call was sent may come after the work was
+	// done, and doing it twice is worse than answering 502.
+	OnlyUnprocessed bool
 }
 
 // DefaultRetryPolicy is the policy of the seed requirements: the first attempt
@@ -38,8 +45,9 @@ type RetryObserver func(ctx context.Context, operation string, attempt int, caus
 // do runs call under the policy. call gets a context bounded by the attempt
 // timeout; its error is translated by translate. Only Upstream errors (5xx
 // and network failures) are retried: never a 429, never any other 4xx, never
-// a timeout (the budget is spent by then). Each call retries on its own, with
-// nothing shared between requests.
+// a timeout (the budget is spent by then), and with OnlyUnprocessed only what
+// Databricks did not take on. Each call retries on its own, with nothing
+// shared between requests.
 func (p RetryPolicy) do(ctx context.Context, operation string, observe RetryObserver, call func(ctx context.Context) error) error {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
@@ -48,7 +56,7 @@ func (p RetryPolicy) do(ctx context.Context, operation string, observe RetryObse
 			return nil
 		}
 		retry := attempt - 1 // index of the next wait
-		if apperr.KindOf(err) != apperr.Upstream || retry >= len(p.Waits) {
+		if apperr.KindOf(err) != apperr.Upstream || retry >= len(p.Waits) || (p.OnlyUnprocessed && !unprocessed(err)) {
 			return err
 		}
 		wait := p.Waits[retry]

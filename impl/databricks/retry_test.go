@@ -3,8 +3,12 @@ package databricks
 import (
 	"context"
 	"errors"
+	"net"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/databricks/databricks-sdk-go/apierr"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
 )
@@ -81,5 +85,41 @@ func TestRetryPolicyAttemptTimeoutIsATimeout(t *testing.T) {
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("the cause should be kept for the logs: %v", err)
+	}
+}
+
+// TestOnlyUnprocessedRetriesWhatDatabricksDidNotTakeOn: a policy for calls
+// that may act (agent invocations) retries a 503 and a connection never made,
+// and nothing after which the call may have been carried out.
+func TestOnlyUnprocessedRetriesWhatDatabricksDidNotTakeOn(t *testing.T) {
+	policy := RetryPolicy{Waits: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}, Budget: time.Second, AttemptTimeout: time.Second, OnlyUnprocessed: true}
+	refused := &networkError{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
+	reset := &networkError{err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
+	for _, tt := range []struct {
+		name      string
+		err       error
+		wantCalls int
+	}{
+		{"503 retried", &apierr.APIError{StatusCode: 503, Message: "scaling up"}, 4},
+		{"no connection retried", refused, 4},
+		{"500 not retried", &apierr.APIError{StatusCode: 500}, 1},
+		{"502 not retried", &apierr.APIError{StatusCode: 502}, 1},
+		{"connection reset not retried", reset, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, only := range []bool{true, false} {
+				p := policy
+				p.OnlyUnprocessed = only
+				calls := 0
+				err := p.do(context.Background(), "op", nil, func(context.Context) error { calls++; return tt.err })
+				want := tt.wantCalls
+				if !only {
+					want = 4 // every upstream failure, as for every other call
+				}
+				if calls != want || apperr.KindOf(err) != apperr.Upstream {
+					t.Errorf("OnlyUnprocessed=%v: %d calls (%v), want %d and an upstream failure", only, calls, err, want)
+				}
+			}
+		})
 	}
 }

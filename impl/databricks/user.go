@@ -22,6 +22,7 @@ type UserClient struct {
 func newUserClient(opts Options, host string) *UserClient {
 	invoke := opts.Retry
 	invoke.AttemptTimeout = opts.InvokeTimeout
+	invoke.OnlyUnprocessed = true // an agent may act: never run it twice
 	return &UserClient{
 		host:    host,
 		http:    &http.Client{Transport: newTransport(opts.Transport)},
