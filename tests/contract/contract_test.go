@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/databricks"
@@ -24,6 +27,32 @@ type fixture struct {
 	ws                            *fakeworkspace.Workspace
 	alice, bob, aliceNoServing    string
 	aliceNoIdentity, unknownToken string
+	// dbURL is the real server's database, as the app's role ("" when the
+	// cases run against the empty server).
+	dbURL string
+}
+
+// preferencesTableGone renames the preferences table away until the test
+// ends: a database that no longer matches the server's migrations, the
+// kind of failure only a bug or an operator's mistake causes (a 500).
+func (f *fixture) preferencesTableGone(t *testing.T) {
+	if f.dbURL == "" {
+		return
+	}
+	exec := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, f.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("ALTER TABLE user_preferences RENAME TO user_preferences_away")
+	t.Cleanup(func() { exec("ALTER TABLE user_preferences_away RENAME TO user_preferences") })
 }
 
 func newFixture(t *testing.T) (*fixture, string) {
@@ -235,6 +264,14 @@ func cases(f *fixture) []contractCase {
 			}
 			return nil
 		}},
+		{name: "preferences when the database lost its table (500)", method: "GET", path: "/api/preferences", token: f.alice, want: 500,
+			setup: f.preferencesTableGone, check: func(b map[string]any, _ *http.Response) error {
+				// The cause (a relation that does not exist) is logged, never sent.
+				if b["type"] != "urn:onbehalf:problem:internal" || strings.Contains(fmt.Sprint(b), "user_preferences") {
+					return fmt.Errorf("problem %v", b)
+				}
+				return nil
+			}},
 		{name: "inference logs bad limit", method: "GET", path: "/api/model-serving/inference-logs?limit=0", token: f.alice, want: 400, check: wantBadField("limit")},
 	}
 }
@@ -243,7 +280,8 @@ func cases(f *fixture) []contractCase {
 func TestContractRealServer(t *testing.T) {
 	doc, router := loadContract(t)
 	f, host := newFixture(t)
-	store, _ := lakebasetest.NewStore(t)
+	store, dbURL := lakebasetest.NewStore(t)
+	f.dbURL = dbURL
 	h, noLakebase := realServer(t, host, store), realServer(t, host, nil)
 	for _, c := range append(cases(f), upstreamFailureCases(f)...) {
 		t.Run(c.name, func(t *testing.T) {
