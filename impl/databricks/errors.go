@@ -46,10 +46,10 @@ func translate(parent context.Context, err error) error {
 	return apperr.Wrap(apperr.Internal, "The call to Databricks failed.", err)
 }
 
-// unprocessed reports whether a failed call certainly left nothing done at
-// Databricks: it answered 503 Service Unavailable, or no connection could be
-// made. After any other failure (a 500, a 502, a connection lost once the
-// call was sent) it may have acted.
+// unprocessed reports whether Databricks did not take a failed call on: it
+// answered 503 Service Unavailable, or no connection could be made. After
+// any other failure (a 500, a 502, a connection lost once the call was sent)
+// it may have acted.
 func unprocessed(err error) bool {
 	var apiErr *apierr.APIError
 	if errors.As(err, &apiErr) {
