@@ -252,21 +252,30 @@ func (s *scanner) digits() bool {
 // scope seen), is its own text; any other goes through encoding/json, which
 // unescapes it and replaces invalid UTF-8.
 func stringText(raw []byte) []byte {
-	text := raw[1 : len(raw)-1]
-	if bytes.IndexByte(text, '\\') < 0 && utf8.Valid(text) {
-		return text
+	if ownText(raw) {
+		return raw[1 : len(raw)-1]
 	}
 	var s string
 	_ = json.Unmarshal(raw, &s)
 	return []byte(s)
 }
 
+// ownText reports whether raw, a JSON string that the scanner accepted, is
+// its own text between its quotes: no escapes, valid UTF-8.
+func ownText(raw []byte) bool {
+	text := raw[1 : len(raw)-1]
+	return bytes.IndexByte(text, '\\') < 0 && utf8.Valid(text)
+}
+
 // stringArray returns the strings of raw, a JSON array that scanClaims
 // accepted, with "" for a null (as encoding/json decodes into []string),
-// and ok=false when an item is anything else.
+// and ok=false when an item is anything else. Items that are their own text
+// (no escapes, valid UTF-8: every scope seen) share one copy of raw rather
+// than each being copied.
 func stringArray(raw []byte) (list []string, ok bool) {
 	s := scanner{b: raw, i: 1}   // after [
 	list = make([]string, 0, 16) // room for the usual handful of scopes
+	copied := string(raw)
 	for {
 		s.space()
 		switch {
@@ -283,6 +292,10 @@ func stringArray(raw []byte) (list []string, ok bool) {
 		if !s.str() {
 			return nil, false
 		}
-		list = append(list, string(stringText(raw[start:s.i])))
+		if ownText(raw[start:s.i]) {
+			list = append(list, copied[start+1:s.i-1])
+		} else {
+			list = append(list, string(stringText(raw[start:s.i])))
+		}
 	}
 }

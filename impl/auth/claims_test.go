@@ -105,6 +105,9 @@ func TestScanClaimsAgreesWithEncodingJSON(t *testing.T) {
 		`{"scope":"a b","scope":1}`, `{"scope":"a b","scope":null}`, `{"scp":["a",null," b c "]}`, `{"scp":["a",1]}`,
 		`{"scp":"x y"}`, `{"scope":["p q"]}`, `{"scope":"\u0073ql\tx"}`, "{\"scope\":\"a\xffb c\"}", `{"scp":[]}`,
 		`{"scope":{"a":"b"}}`, `{"scp":[["a"]]}`,
+		// Items that are their own text and items that are not, in one array;
+		// the second unescapes to as many bytes as it is written with.
+		"{\"scp\":[\"sql\",\"\\\"\\\"\xff\",\"a\\u0020b\",\"c\"]}",
 		strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
 	} {
 		compareClaims(t, []byte(payload))
