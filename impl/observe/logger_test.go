@@ -239,7 +239,8 @@ func TestLoggerLevel(t *testing.T) {
 	log.Info("no")
 	LogAttrs(context.Background(), log, slog.LevelInfo, "no either")
 	log.Warn("yes")
-	LogAttrs(nil, log, slog.LevelError, "yes too", slog.Int("n", 1)) //nolint:staticcheck // a nil context is accepted, as by slog
+	//lint:ignore SA1012 a nil context is accepted, as slog.Logger accepts one
+	LogAttrs(nil, log, slog.LevelError, "yes too", slog.Int("n", 1))
 	got := out.String()
 	if strings.Contains(got, `"no`) || strings.Count(got, "\n") != 2 || !strings.Contains(got, `"msg":"yes too","n":1}`) {
 		t.Errorf("written: %s", got)
