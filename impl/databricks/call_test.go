@@ -74,42 +74,13 @@ func TestAnOversizedAnswerIsAnUpstreamFailure(t *testing.T) {
 	}
 }
 
-// TestInvocationResultCarriesTheStatusTheEndpointAnswered: the inference log
-// records what the endpoint answered (its last attempt's status), and no
+// TestInvocationAttemptsAndTheStatusTheEndpointAnswered: an agent can act on
+// the user's behalf, so an invocation is sent again only after a 503 (the
+// endpoint did not take it on), never after a 500 or a connection lost once
+// it was sent; attempts are counted at the fake workspace. The result
+// carries what the endpoint answered last, for the inference log, and no
 // status when it never answered.
-func TestInvocationResultCarriesTheStatusTheEndpointAnswered(t *testing.T) {
-	ws, c := setup(t)
-	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
-	inv := databricks.Invocation{Input: []databricks.Message{{Role: "user", Content: "hi"}}}
-	const path = "/serving-endpoints/agent-chat/invocations"
-	for _, tc := range []struct {
-		name  string
-		fault fakeworkspace.Fault
-		want  int
-	}{
-		{"answered", fakeworkspace.Fault{}, http.StatusOK},
-		{"rate limited", fakeworkspace.Fault{Path: path, Status: http.StatusTooManyRequests}, http.StatusTooManyRequests},
-		{"unavailable on every attempt", fakeworkspace.Fault{Path: path, Status: http.StatusServiceUnavailable}, http.StatusServiceUnavailable},
-		{"connection reset on every attempt", fakeworkspace.Fault{Path: path, Reset: true}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.fault.Path != "" {
-				ws.InjectFault(tc.fault)
-				t.Cleanup(ws.ClearFaults)
-			}
-			res, _ := c.Invoke(as(tok), "agent-chat", inv)
-			if res.Status != tc.want {
-				t.Errorf("status %d, want %d", res.Status, tc.want)
-			}
-		})
-	}
-}
-
-// TestAnInvocationIsNeverSentTwiceAfterDatabricksMayHaveActed: an agent can
-// act on the user's behalf, so an invocation is sent again only after a 503
-// (the endpoint did not take it on), never after a 500 or a connection lost
-// once it was sent. Attempts are counted at the fake workspace.
-func TestAnInvocationIsNeverSentTwiceAfterDatabricksMayHaveActed(t *testing.T) {
+func TestInvocationAttemptsAndTheStatusTheEndpointAnswered(t *testing.T) {
 	ws, c := setup(t)
 	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
 	inv := databricks.Invocation{Input: []databricks.Message{{Role: "user", Content: "book the room"}}}
@@ -117,23 +88,38 @@ func TestAnInvocationIsNeverSentTwiceAfterDatabricksMayHaveActed(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		fault    fakeworkspace.Fault
+		status   int
 		attempts int
 	}{
-		{"500", fakeworkspace.Fault{Path: path, Status: http.StatusInternalServerError}, 1},
-		{"connection reset", fakeworkspace.Fault{Path: path, Reset: true}, 1},
-		{"503 then answered", fakeworkspace.Fault{Path: path, Status: http.StatusServiceUnavailable, Count: 2}, 3},
+		{"answered", fakeworkspace.Fault{}, http.StatusOK, 1},
+		{"rate limited", fakeworkspace.Fault{Path: path, Status: http.StatusTooManyRequests}, http.StatusTooManyRequests, 1},
+		{"unavailable on every attempt", fakeworkspace.Fault{Path: path, Status: http.StatusServiceUnavailable}, http.StatusServiceUnavailable, 4},
+		{"unavailable twice, then answered", fakeworkspace.Fault{Path: path, Status: http.StatusServiceUnavailable, Count: 2}, http.StatusOK, 3},
+		{"500", fakeworkspace.Fault{Path: path, Status: http.StatusInternalServerError}, http.StatusInternalServerError, 1},
+		{"connection reset", fakeworkspace.Fault{Path: path, Reset: true}, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ws.InjectFault(tc.fault)
-			t.Cleanup(ws.ClearFaults)
+			if tc.fault.Path != "" {
+				ws.InjectFault(tc.fault)
+				t.Cleanup(ws.ClearFaults)
+			}
 			ws.ResetRequests()
-			_, _ = c.Invoke(as(tok), "agent-chat", inv)
+			res, _ := c.Invoke(as(tok), "agent-chat", inv)
+			if res.Status != tc.status {
+				t.Errorf("status %d, want %d", res.Status, tc.status)
+			}
 			if n := len(ws.RequestsTo(path)); n != tc.attempts {
 				t.Errorf("%d attempts at the endpoint, want %d", n, tc.attempts)
 			}
 		})
 	}
-	// A listing, which changes nothing, is still retried after a 500.
+}
+
+// TestAListingIsRetriedAfterA500: a read, which changes nothing, is retried
+// after a 500, unlike an invocation.
+func TestAListingIsRetriedAfterA500(t *testing.T) {
+	ws, c := setup(t)
+	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
 	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/serving-endpoints", Status: http.StatusInternalServerError, Count: 1})
 	t.Cleanup(ws.ClearFaults)
 	ws.ResetRequests()
