@@ -32,10 +32,7 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 // through a logger of NewLogger, which never writes a source location (a
 // handler with AddSource would get none from here).
 func LogAttrs(ctx context.Context, log *slog.Logger, level slog.Level, msg string, attrs ...slog.Attr) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	h := log.Handler()
+	h := log.Handler() // a nil ctx is the handler's to accept, as jsonHandler does
 	if !h.Enabled(ctx, level) {
 		return
 	}
