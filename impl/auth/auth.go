@@ -43,8 +43,8 @@ func New(cfg Config, log *slog.Logger) *Authenticator {
 // that its token has the required scopes. Errors: Unauthenticated when there
 // is no token or it is malformed, Forbidden (with MissingScopes) when scopes
 // are missing. A refusal is the request's authentication decision, recorded
-// and logged here; once the credential passes, the caller makes the decision
-// with Decide when the operation ends.
+// here; once the credential passes, the caller makes the decision with
+// Decide when the operation ends.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, required []string) (context.Context, error) {
 	meta := reqctx.MetaFrom(ctx)
 	cred, err := a.credential(ctx, r)
@@ -53,7 +53,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, requi
 		if !failed {
 			reason = ReasonOther
 		}
-		a.record(ctx, reqctx.AuthDecision{TokenPresent: r.Header.Get(TokenHeader) != "", Reason: reason}, nil)
+		meta.Auth = &reqctx.AuthDecision{TokenPresent: r.Header.Get(TokenHeader) != "", Reason: reason}
 		return ctx, err
 	}
 	meta.AuthMethod = cred.Method
@@ -62,7 +62,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, requi
 			"auth_method", cred.Method)
 	}
 	if missing := a.missingScopes(ctx, cred, required); len(missing) > 0 {
-		a.record(ctx, reqctx.AuthDecision{TokenPresent: true, Reason: ReasonMissingScope}, missing)
+		meta.Auth = &reqctx.AuthDecision{TokenPresent: true, Reason: ReasonMissingScope}
 		return ctx, &apperr.Error{
 			Kind:          apperr.Forbidden,
 			Detail:        "Your access token lacks the OAuth scopes this operation needs: " + strings.Join(missing, ", ") + ".",
@@ -127,9 +127,10 @@ var tokenChars = func() (set [256]bool) {
 // Databricks is made. Tokens that are not JWTs (personal access tokens) are
 // passed on unchecked: Databricks itself will decide. Every check leaves
 // facts about the token (its length, the scopes found, whether the required
-// ones are present), never the token or any part of it, on the request's
-// Meta; the request's one auth_event line logs them (see record), so that a
-// request writes one line about its authentication, not two.
+// ones are present and which are missing), never the token or any part of
+// it, on the request's Meta; the request's one auth_event line logs them
+// with the decision (observe.Requests), so that a request writes one line
+// about its authentication, not two.
 func (a *Authenticator) missingScopes(ctx context.Context, cred reqctx.Credential, required []string) []string {
 	granted, isJWT := TokenScopes(cred.Token)
 	var missing []string
@@ -137,7 +138,8 @@ func (a *Authenticator) missingScopes(ctx context.Context, cred reqctx.Credentia
 		missing = MissingScopes(granted, required)
 	}
 	reqctx.MetaFrom(ctx).ScopeCheck = &reqctx.ScopeCheck{
-		TokenLength: len(cred.Token), TokenIsJWT: isJWT, Scopes: granted, Required: required, RequiredPresent: len(missing) == 0,
+		TokenLength: len(cred.Token), TokenIsJWT: isJWT, Scopes: granted, Required: required,
+		RequiredPresent: len(missing) == 0, Missing: missing,
 	}
 	return missing
 }

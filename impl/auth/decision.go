@@ -2,10 +2,8 @@ package auth
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
-	"github.com/onbehalf/onbehalf/impl/observe"
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
@@ -66,8 +64,8 @@ func failureReason(err error) (reason string, ok bool) {
 // passed Authenticate, from the error the operation ended with (nil on
 // success): success unless Databricks rejected the token (401/403) or could
 // not be asked (rate limit, failure, timeout). It records the decision on the
-// request's Meta, for the metrics, and writes the request's one auth_event
-// line.
+// request's Meta, where the metrics and the request's one auth_event line
+// (observe.Requests) report it.
 func (a *Authenticator) Decide(ctx context.Context, err error) {
 	cred, _ := reqctx.CredentialFrom(ctx)
 	// A request served by the service-principal fallback presented no token.
@@ -75,44 +73,5 @@ func (a *Authenticator) Decide(ctx context.Context, err error) {
 	if reason, failed := failureReason(err); failed {
 		d.Success, d.Reason = false, reason
 	}
-	a.record(ctx, d, nil)
-}
-
-// record stores d on the request's Meta and logs it: one auth_event line per
-// decision, with facts about the token and never the token. When the scope
-// check ran, its facts are on the same line.
-func (a *Authenticator) record(ctx context.Context, d reqctx.AuthDecision, missingScopes []string) {
-	meta := reqctx.MetaFrom(ctx)
-	meta.Auth = &d
-	method := string(meta.AuthMethod)
-	if method == "" {
-		method = "none"
-	}
-	level, outcome := slog.LevelInfo, "success"
-	if !d.Success {
-		level, outcome = slog.LevelWarn, "failure"
-	}
-	attrs := make([]slog.Attr, 0, 13)
-	attrs = append(attrs,
-		slog.String("decision", outcome),
-		slog.String("endpoint", meta.Operation),
-		slog.Bool("token_present", d.TokenPresent),
-		slog.String("auth_method", method),
-		slog.String("user_id", meta.UserID),
-		slog.Int("retry_attempt", meta.Retries),
-		slog.String("reason", d.Reason),
-	)
-	if sc := meta.ScopeCheck; sc != nil {
-		attrs = append(attrs,
-			slog.Int("token_length", sc.TokenLength),
-			slog.Bool("token_is_jwt", sc.TokenIsJWT),
-			slog.Any("scopes", sc.Scopes),
-			slog.Any("required_scopes", sc.Required),
-			slog.Bool("required_present", sc.RequiredPresent),
-		)
-	}
-	if len(missingScopes) > 0 {
-		attrs = append(attrs, slog.Any("missing_scopes", missingScopes))
-	}
-	observe.LogAttrs(ctx, a.log, level, "auth_event", attrs...)
+	reqctx.MetaFrom(ctx).Auth = &d
 }

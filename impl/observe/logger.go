@@ -27,18 +27,23 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(&jsonHandler{out: &lockedWriter{w: w}, level: level})
 }
 
-// LogAttrs is slog.Logger.LogAttrs without the caller's program counter,
-// which costs a stack walk per line: for the lines every request writes,
-// through a logger of NewLogger, which never writes a source location (a
-// handler with AddSource would get none from here).
-func LogAttrs(ctx context.Context, log *slog.Logger, level slog.Level, msg string, attrs ...slog.Attr) {
+// logLines logs the records of one request's end (its auth_event and
+// request lines). Through a logger of NewLogger they are written in one
+// write: a line is a write to stdout, and what reads it (the platform's log
+// collector) pays for each write too (docs/BENCHMARKS.md). Unlike
+// slog.Logger's methods, it takes no caller's program counter, which costs a
+// stack walk per line; NewLogger's handler never writes a source location.
+func logLines(ctx context.Context, log *slog.Logger, records ...slog.Record) {
 	h := log.Handler() // a nil ctx is the handler's to accept, as jsonHandler does
-	if !h.Enabled(ctx, level) {
+	if jh, ok := h.(*jsonHandler); ok {
+		_ = jh.handle(ctx, records...)
 		return
 	}
-	r := slog.NewRecord(time.Now(), level, msg, 0)
-	r.AddAttrs(attrs...)
-	_ = h.Handle(ctx, r)
+	for _, r := range records {
+		if h.Enabled(ctx, r.Level) {
+			_ = h.Handle(ctx, r)
+		}
+	}
 }
 
 // jsonHandler writes each record as one line of JSON. The line is what
@@ -115,11 +120,40 @@ func continues(pre []byte) bool {
 }
 
 func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.handle(ctx, r)
+}
+
+// handle writes those of records that are enabled, each as one line, in one
+// write.
+func (h *jsonHandler) handle(ctx context.Context, records ...slog.Record) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	meta := reqctx.MetaFrom(ctx)
 	bp := bufPool.Get().(*[]byte)
 	e := encoder{buf: (*bp)[:0]}
+	for _, r := range records {
+		if h.Enabled(ctx, r.Level) {
+			h.appendLine(&e, meta, r)
+		}
+	}
+	var err error
+	if len(e.buf) > 0 {
+		h.out.mu.Lock()
+		_, err = h.out.w.Write(e.buf)
+		h.out.mu.Unlock()
+	}
+	if cap(e.buf) <= 16<<10 { // keep only small buffers for reuse
+		*bp = e.buf
+		bufPool.Put(bp)
+	}
+	return err
+}
+
+// appendLine appends r as one line of JSON, with the request's identity
+// from meta.
+func (h *jsonHandler) appendLine(e *encoder, meta *reqctx.Meta, r slog.Record) {
+	e.sep = false
 	e.buf = append(e.buf, '{')
 	if !r.Time.IsZero() {
 		e.key(slog.TimeKey)
@@ -137,7 +171,6 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 
 	// The record's attributes, then the request's identity, in the groups
 	// opened by WithGroup; none of those groups is written without one.
-	meta := reqctx.MetaFrom(ctx)
 	nOpen := h.nOpen
 	if r.NumAttrs() > 0 || meta.CorrelationID != "" || meta.UserID != "" {
 		pos, sep := len(e.buf), e.sep
@@ -167,15 +200,6 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 		e.buf = append(e.buf, '}')
 	}
 	e.buf = append(e.buf, '}', '\n')
-
-	h.out.mu.Lock()
-	_, err := h.out.w.Write(e.buf)
-	h.out.mu.Unlock()
-	if cap(e.buf) <= 16<<10 { // keep only small buffers for reuse
-		*bp = e.buf
-		bufPool.Put(bp)
-	}
-	return err
 }
 
 // encoder writes JSON members into buf; sep says a comma comes before the

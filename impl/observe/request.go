@@ -27,8 +27,10 @@ func NewCorrelationID() string {
 }
 
 // Requests is the outermost middleware: it gives the request its correlation
-// id and Meta, returns the id in X-Request-Id, and writes one log line when
-// the request ends. Observers (the metrics) hear about every request too.
+// id and Meta, returns the id in X-Request-Id, and logs the request when it
+// ends: its auth_event line when it made an authentication decision (API
+// operations do), then its request line. Observers (the metrics) hear about
+// every request too.
 func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -49,7 +51,8 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 		if meta.Route == "" {
 			meta.Route = Unmatched
 		}
-		elapsed := time.Since(start)
+		end := time.Now()
+		elapsed := end.Sub(start)
 		for _, o := range observers {
 			o.ObserveRequest(r.Method, meta, rec.status, elapsed)
 		}
@@ -66,8 +69,54 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 		if meta.Reason != "" {
 			attrs = append(attrs, slog.String("reason", meta.Reason))
 		}
-		LogAttrs(r.Context(), log, slog.LevelInfo, "request", attrs...)
+		line := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		line.AddAttrs(attrs...)
+		if meta.Auth != nil {
+			logLines(r.Context(), log, authEvent(end, meta), line)
+		} else {
+			logLines(r.Context(), log, line)
+		}
 	})
+}
+
+// authEvent is the auth_event line of a request that made an authentication
+// decision: the decision, with facts about the token and never the token.
+// When the scope check ran, its facts are on the same line.
+func authEvent(at time.Time, meta *reqctx.Meta) slog.Record {
+	d := meta.Auth
+	method := string(meta.AuthMethod)
+	if method == "" {
+		method = "none"
+	}
+	level, outcome := slog.LevelInfo, "success"
+	if !d.Success {
+		level, outcome = slog.LevelWarn, "failure"
+	}
+	attrs := make([]slog.Attr, 0, 13)
+	attrs = append(attrs,
+		slog.String("decision", outcome),
+		slog.String("endpoint", meta.Operation),
+		slog.Bool("token_present", d.TokenPresent),
+		slog.String("auth_method", method),
+		slog.String("user_id", meta.UserID),
+		slog.Int("retry_attempt", meta.Retries),
+		slog.String("reason", d.Reason),
+	)
+	if sc := meta.ScopeCheck; sc != nil {
+		attrs = append(attrs,
+			slog.Int("token_length", sc.TokenLength),
+			slog.Bool("token_is_jwt", sc.TokenIsJWT),
+			slog.Any("scopes", sc.Scopes),
+			slog.Any("required_scopes", sc.Required),
+			slog.Bool("required_present", sc.RequiredPresent),
+		)
+		if len(sc.Missing) > 0 {
+			attrs = append(attrs, slog.Any("missing_scopes", sc.Missing))
+		}
+	}
+	e := slog.NewRecord(at, level, "auth_event", 0)
+	e.AddAttrs(attrs...)
+	return e
 }
 
 // RequestObserver hears about each finished request.

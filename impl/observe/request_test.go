@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/onbehalf/onbehalf/impl/reqctx"
@@ -47,5 +48,96 @@ func TestRequestsGivesEachRequestItsOwnID(t *testing.T) {
 	}
 	if last["correlation_id"] != "proxy-id-0001" || last["route"] != Unmatched || last["status"] != float64(http.StatusTeapot) {
 		t.Errorf("request line %v", last)
+	}
+}
+
+// writes records each Write call apart.
+type writes [][]byte
+
+func (w *writes) Write(p []byte) (int, error) {
+	*w = append(*w, bytes.Clone(p))
+	return len(p), nil
+}
+
+// TestRequestsLogsItsEndInOneWrite: a request that made an authentication
+// decision ends with its auth_event line (the decision and the scope
+// check's facts, never the token) and its request line, in one write; one
+// that made none, with its request line alone; lines below the logger's
+// level are left out.
+func TestRequestsLogsItsEndInOneWrite(t *testing.T) {
+	const token = "eyJhbGciOiJub25lIn0.eyJzY3AiOlsic3FsIl19.c2lnbmF0dXJlLXNlY3JldA"
+	refused := func(w http.ResponseWriter, r *http.Request) {
+		meta := reqctx.MetaFrom(r.Context())
+		meta.Route, meta.Operation, meta.AuthMethod, meta.UserID, meta.Retries, meta.Reason =
+			"GET /api/user/me", "getCurrentUser", reqctx.OBO, "alice@example.com", 1, "missing_scope"
+		meta.ScopeCheck = &reqctx.ScopeCheck{TokenLength: len(token), TokenIsJWT: true, Scopes: []string{"sql"},
+			Required: []string{"iam.current-user:read"}, Missing: []string{"iam.current-user:read"}}
+		meta.Auth = &reqctx.AuthDecision{TokenPresent: true, Reason: "missing_scope"}
+		w.WriteHeader(http.StatusForbidden)
+	}
+	accepted := func(w http.ResponseWriter, r *http.Request) {
+		meta := reqctx.MetaFrom(r.Context())
+		meta.Operation, meta.AuthMethod = "getCurrentUser", reqctx.OBO
+		meta.Auth = &reqctx.AuthDecision{TokenPresent: true, Success: true}
+	}
+	noDecision := func(w http.ResponseWriter, r *http.Request) {}
+	for _, c := range []struct {
+		name    string
+		level   slog.Level
+		handler http.HandlerFunc
+		want    []string // the msg of each line of the one write, in order
+	}{
+		{"refused", slog.LevelInfo, refused, []string{"auth_event", "request"}},
+		{"accepted", slog.LevelInfo, accepted, []string{"auth_event", "request"}},
+		{"no decision", slog.LevelInfo, noDecision, []string{"request"}},
+		{"refused, at WARN", slog.LevelWarn, refused, []string{"auth_event"}},
+		{"accepted, at WARN", slog.LevelWarn, accepted, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out writes
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "/api/user/me", nil)
+			req.Header.Set("X-Forwarded-Access-Token", token)
+			Requests(NewLogger(&out, c.level), c.handler).ServeHTTP(rec, req)
+			if len(c.want) == 0 {
+				if len(out) != 0 {
+					t.Fatalf("written: %q", out)
+				}
+				return
+			}
+			if len(out) != 1 {
+				t.Fatalf("%d writes, want 1: %q", len(out), out)
+			}
+			if bytes.Contains(out[0], []byte(token[len(token)-16:])) {
+				t.Fatalf("the log holds part of the token: %s", out[0])
+			}
+			raw := bytes.Split(bytes.TrimSuffix(out[0], []byte("\n")), []byte("\n"))
+			if len(raw) != len(c.want) {
+				t.Fatalf("%d lines, want %v: %s", len(raw), c.want, out[0])
+			}
+			for i, l := range raw {
+				var line map[string]any
+				if err := json.Unmarshal(l, &line); err != nil {
+					t.Fatalf("not one JSON line: %s", l)
+				}
+				if line["msg"] != c.want[i] || line["correlation_id"] != rec.Header().Get(RequestIDHeader) {
+					t.Errorf("line %d: %s", i, l)
+				}
+				if line["msg"] == "request" && line["status"] != float64(rec.Code) {
+					t.Errorf("request line %s, status %d", l, rec.Code)
+				}
+				if line["msg"] != "auth_event" || c.name != "refused" {
+					continue
+				}
+				want := `{"level":"WARN","msg":"auth_event","decision":"failure","endpoint":"getCurrentUser","token_present":true,` +
+					`"auth_method":"obo","user_id":"alice@example.com","retry_attempt":1,"reason":"missing_scope","token_length":` + strconv.Itoa(len(token)) + `,` +
+					`"token_is_jwt":true,"scopes":["sql"],"required_scopes":["iam.current-user:read"],"required_present":false,` +
+					`"missing_scopes":["iam.current-user:read"],"correlation_id":"` + rec.Header().Get(RequestIDHeader) + `"}`
+				// The line after its time.
+				if got := "{" + string(l[bytes.Index(l, []byte(`"level"`)):]); got != want {
+					t.Errorf("auth_event\n got %s\nwant %s", got, want)
+				}
+			}
+		})
 	}
 }

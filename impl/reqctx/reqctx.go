@@ -87,8 +87,10 @@ type ScopeCheck struct {
 	TokenIsJWT bool
 	// Scopes are the scopes the token carries; Required, those the operation needs.
 	Scopes, Required []string
-	// RequiredPresent is whether Scopes satisfy Required.
+	// RequiredPresent is whether Scopes satisfy Required; Missing, the
+	// required scopes the token lacks.
 	RequiredPresent bool
+	Missing         []string
 }
 
 // AuthDecision is the outcome of authenticating one API request: whether its
