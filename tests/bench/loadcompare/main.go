@@ -149,6 +149,15 @@ func run(serverBin, forwarderBin string, users int, duration, warmup time.Durati
 	row("bare forwarder", bare)
 	fmt.Printf("| ratio onbehalf / forwarder | %.2f | %.2f | %.2f | %.2f | |\n", ours.rps/bare.rps,
 		float64(ours.p50)/float64(bare.p50), float64(ours.p99)/float64(bare.p99), float64(ours.cpuPerRequest)/float64(bare.cpuPerRequest))
+	// Each round's two runs were made one after the other: their ratios show
+	// how much of the spread is the machine's rather than the subjects'.
+	var rps, p99 []string
+	for i := range all["onbehalf"] {
+		o, b := all["onbehalf"][i], all["forwarder"][i]
+		rps = append(rps, fmt.Sprintf("%.2f", o.rps/b.rps))
+		p99 = append(p99, fmt.Sprintf("%.2f", float64(o.p99)/float64(b.p99)))
+	}
+	fmt.Printf("\nround by round, onbehalf / forwarder: req/s %s; P99 %s\n", strings.Join(rps, ", "), strings.Join(p99, ", "))
 	return nil
 }
 
