@@ -87,10 +87,11 @@ type ScopeCheck struct {
 	TokenIsJWT bool
 	// Scopes are the scopes the token carries; Required, those the operation needs.
 	Scopes, Required []string
-	// RequiredPresent is whether Scopes satisfy Required; Missing, the
-	// required scopes the token lacks.
+	// RequiredPresent is whether Scopes satisfy Required.
 	RequiredPresent bool
-	Missing         []string
+	// Missing are the required scopes the token lacks (none for a token
+	// that is not a JWT: Databricks decides on those).
+	Missing []string
 }
 
 // AuthDecision is the outcome of authenticating one API request: whether its
