@@ -35,14 +35,23 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 // stack walk per line; NewLogger's handler never writes a source location.
 func logLines(ctx context.Context, log *slog.Logger, records ...slog.Record) {
 	h := log.Handler() // a nil ctx is the handler's to accept, as jsonHandler does
-	if jh, ok := h.(*jsonHandler); ok {
-		_ = jh.handle(ctx, records...)
-		return
-	}
+	// As slog.Logger does, the level is checked here, not in Handle; records,
+	// the caller's argument list, is filtered in place.
+	enabled := records[:0]
 	for _, r := range records {
 		if h.Enabled(ctx, r.Level) {
-			_ = h.Handle(ctx, r)
+			enabled = append(enabled, r)
 		}
+	}
+	if len(enabled) == 0 {
+		return
+	}
+	if jh, ok := h.(*jsonHandler); ok {
+		_ = jh.handle(ctx, enabled...)
+		return
+	}
+	for _, r := range enabled {
+		_ = h.Handle(ctx, r)
 	}
 }
 
@@ -123,8 +132,9 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.handle(ctx, r)
 }
 
-// handle writes those of records that are enabled, each as one line, in one
-// write.
+// handle writes records, each as one line, in one write. Like any
+// slog.Handler's Handle, it writes whatever it is given: the level is the
+// caller's to check.
 func (h *jsonHandler) handle(ctx context.Context, records ...slog.Record) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -133,16 +143,11 @@ func (h *jsonHandler) handle(ctx context.Context, records ...slog.Record) error 
 	bp := bufPool.Get().(*[]byte)
 	e := encoder{buf: (*bp)[:0]}
 	for _, r := range records {
-		if h.Enabled(ctx, r.Level) {
-			h.appendLine(&e, meta, r)
-		}
+		h.appendLine(&e, meta, r)
 	}
-	var err error
-	if len(e.buf) > 0 {
-		h.out.mu.Lock()
-		_, err = h.out.w.Write(e.buf)
-		h.out.mu.Unlock()
-	}
+	h.out.mu.Lock()
+	_, err := h.out.w.Write(e.buf)
+	h.out.mu.Unlock()
 	if cap(e.buf) <= 16<<10 { // keep only small buffers for reuse
 		*bp = e.buf
 		bufPool.Put(bp)

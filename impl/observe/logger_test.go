@@ -247,6 +247,13 @@ func TestLoggerLevel(t *testing.T) {
 	if strings.Contains(got, `"no`) || strings.Count(got, "\n") != 2 || !strings.Contains(got, `"msg":"yes too"}`) {
 		t.Errorf("written: %s", got)
 	}
+	// The level is the Logger's to check, as with slog's handlers: Handle
+	// writes what it is given.
+	out.Reset()
+	_ = log.Handler().Handle(context.Background(), slog.NewRecord(now, slog.LevelInfo, "handled", 0))
+	if !strings.Contains(out.String(), `"msg":"handled"`) {
+		t.Errorf("Handle left out a record below the level: %q", out.String())
+	}
 }
 
 // FuzzJSONHandler compares the logger with slog.JSONHandler on arbitrary
@@ -254,6 +261,8 @@ func TestLoggerLevel(t *testing.T) {
 func FuzzJSONHandler(f *testing.F) {
 	f.Add("msg", "key", "value \x00\b\f\u2028\xff", "a,b\x01", 3.5, int64(-3), uint64(7), byte(0))
 	f.Add("", "", "", "", 1e-7, int64(0), uint64(0), byte(0xff))
+	// A level below the handler's: Handle writes it all the same, as slog's does.
+	f.Add("below", "k", "v", "x", 1.0, int64(-7), uint64(1), byte(0x3f))
 	f.Fuzz(func(t *testing.T, msg, key, s, list string, fl float64, i int64, u uint64, shape byte) {
 		at := time.Date(2026, 11, 24, 9, 30, 1, int(u%1e9), time.UTC)
 		r := slog.NewRecord(at, slog.Level(i%12), msg, 0)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/onbehalf/onbehalf/impl/reqctx"
@@ -60,17 +61,17 @@ func (w *writes) Write(p []byte) (int, error) {
 }
 
 // TestRequestsLogsItsEndInOneWrite: a request that made an authentication
-// decision ends with its auth_event line (the decision and the scope
-// check's facts, never the token) and its request line, in one write; one
-// that made none, with its request line alone; lines below the logger's
-// level are left out.
+// decision ends with its auth_event line (the decision and, when the scope
+// check ran, its facts) and then its request line, in one write; one that
+// made none, with its request line alone; lines below the logger's level are
+// left out.
 func TestRequestsLogsItsEndInOneWrite(t *testing.T) {
-	const token = "eyJhbGciOiJub25lIn0.eyJzY3AiOlsic3FsIl19.c2lnbmF0dXJlLXNlY3JldA"
+	const tokenLength = 63
 	refused := func(w http.ResponseWriter, r *http.Request) {
 		meta := reqctx.MetaFrom(r.Context())
 		meta.Route, meta.Operation, meta.AuthMethod, meta.UserID, meta.Retries, meta.Reason =
 			"GET /api/user/me", "getCurrentUser", reqctx.OBO, "alice@example.com", 1, "missing_scope"
-		meta.ScopeCheck = &reqctx.ScopeCheck{TokenLength: len(token), TokenIsJWT: true, Scopes: []string{"sql"},
+		meta.ScopeCheck = &reqctx.ScopeCheck{TokenLength: tokenLength, TokenIsJWT: true, Scopes: []string{"sql"},
 			Required: []string{"iam.current-user:read"}, Missing: []string{"iam.current-user:read"}}
 		meta.Auth = &reqctx.AuthDecision{TokenPresent: true, Reason: "missing_scope"}
 		w.WriteHeader(http.StatusForbidden)
@@ -97,7 +98,6 @@ func TestRequestsLogsItsEndInOneWrite(t *testing.T) {
 			var out writes
 			rec := httptest.NewRecorder()
 			req := httptest.NewRequest("GET", "/api/user/me", nil)
-			req.Header.Set("X-Forwarded-Access-Token", token)
 			Requests(NewLogger(&out, c.level), c.handler).ServeHTTP(rec, req)
 			if len(c.want) == 0 {
 				if len(out) != 0 {
@@ -107,9 +107,6 @@ func TestRequestsLogsItsEndInOneWrite(t *testing.T) {
 			}
 			if len(out) != 1 {
 				t.Fatalf("%d writes, want 1: %q", len(out), out)
-			}
-			if bytes.Contains(out[0], []byte(token[len(token)-16:])) {
-				t.Fatalf("the log holds part of the token: %s", out[0])
 			}
 			raw := bytes.Split(bytes.TrimSuffix(out[0], []byte("\n")), []byte("\n"))
 			if len(raw) != len(c.want) {
@@ -126,13 +123,17 @@ func TestRequestsLogsItsEndInOneWrite(t *testing.T) {
 				if line["msg"] == "request" && line["status"] != float64(rec.Code) {
 					t.Errorf("request line %s, status %d", l, rec.Code)
 				}
-				if line["msg"] != "auth_event" || c.name != "refused" {
+				if line["msg"] != "auth_event" {
 					continue
 				}
-				want := `{"level":"WARN","msg":"auth_event","decision":"failure","endpoint":"getCurrentUser","token_present":true,` +
-					`"auth_method":"obo","user_id":"alice@example.com","retry_attempt":1,"reason":"missing_scope","token_length":` + strconv.Itoa(len(token)) + `,` +
-					`"token_is_jwt":true,"scopes":["sql"],"required_scopes":["iam.current-user:read"],"required_present":false,` +
-					`"missing_scopes":["iam.current-user:read"],"correlation_id":"` + rec.Header().Get(RequestIDHeader) + `"}`
+				want := `{"level":"INFO","msg":"auth_event","decision":"success","endpoint":"getCurrentUser","token_present":true,` +
+					`"auth_method":"obo","user_id":"","retry_attempt":0,"reason":"","correlation_id":"` + rec.Header().Get(RequestIDHeader) + `"}`
+				if strings.HasPrefix(c.name, "refused") {
+					want = `{"level":"WARN","msg":"auth_event","decision":"failure","endpoint":"getCurrentUser","token_present":true,` +
+						`"auth_method":"obo","user_id":"alice@example.com","retry_attempt":1,"reason":"missing_scope","token_length":` + strconv.Itoa(tokenLength) + `,` +
+						`"token_is_jwt":true,"scopes":["sql"],"required_scopes":["iam.current-user:read"],"required_present":false,` +
+						`"missing_scopes":["iam.current-user:read"],"correlation_id":"` + rec.Header().Get(RequestIDHeader) + `"}`
+				}
 				// The line after its time.
 				if got := "{" + string(l[bytes.Index(l, []byte(`"level"`)):]); got != want {
 					t.Errorf("auth_event\n got %s\nwant %s", got, want)

@@ -109,6 +109,27 @@ func checkAuthEvent(t *testing.T, ev map[string]any, s scenario) {
 	if ev["auth_method"] != wantMethod {
 		t.Errorf("auth_event auth_method %v, want %s", ev["auth_method"], wantMethod)
 	}
+	// A header token that was well-formed went through the scope check, and
+	// the same line holds what the check found.
+	if s.token == "" || s.decision == "invalid_token" {
+		return
+	}
+	for _, k := range []string{"token_is_jwt", "scopes", "required_scopes"} {
+		if _, ok := ev[k]; !ok {
+			t.Errorf("auth_event lacks %s: %v", k, ev)
+		}
+	}
+	if ev["token_length"] != float64(len(s.token)) {
+		t.Errorf("auth_event token_length %v, want %d", ev["token_length"], len(s.token))
+	}
+	if scopes, _ := ev["scopes"].([]any); ev["token_is_jwt"] == true && len(scopes) == 0 {
+		t.Errorf("auth_event of a JWT with no scopes: %v", ev)
+	}
+	refused := s.decision == "missing_scope"
+	_, listed := ev["missing_scopes"]
+	if ev["required_present"] != !refused || listed != refused {
+		t.Errorf("auth_event required_present %v, missing_scopes %v, for decision %s", ev["required_present"], ev["missing_scopes"], s.decision)
+	}
 }
 
 // TestRequestAndAuthLinesNameTheUser: once the user is identified, the
