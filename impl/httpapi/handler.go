@@ -105,7 +105,14 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
-	mux.Handle("/", webHandler(d.Web, problems))
+	web := webHandler(d.Web, problems)
+	// The roots of the two subtrees above, without their slash: ServeMux
+	// would redirect them (307, with an HTML body) into the subtree. The web
+	// handler answers /api with the API's 404 problem, and
+	// /docs/swagger-ui as any other page path.
+	mux.Handle("/api", web)
+	mux.Handle("GET /docs/swagger-ui", web)
+	mux.Handle("/", web)
 	return observe.Requests(d.Log, refuseUncleanPaths(problems, mux), d.Observers...), nil
 }
 
