@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // TokenScopes returns the OAuth scopes of a JWT-shaped token, read from its
@@ -23,12 +25,29 @@ func TokenScopes(token string) (scopes []string, ok bool) {
 	if second <= 0 || strings.IndexByte(rest[second+1:], '.') >= 0 {
 		return nil, false
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(rest[:second], "="))
+	encoded := strings.TrimRight(rest[:second], "=")
+	buf := payloadBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledPayload {
+			payloadBuffers.Put(buf)
+		}
+	}()
+	payload, err := base64.RawURLEncoding.AppendDecode((*buf)[:0], []byte(encoded))
+	*buf = payload
 	if err != nil {
 		return nil, false
 	}
 	return payloadScopes(payload)
 }
+
+// payloadBuffers are the buffers JWT payloads are decoded into. A payload is
+// dropped once its scopes are read (they are copies), so a buffer serves
+// one request after another rather than each request allocating its own.
+var payloadBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledPayload is the largest buffer kept for reuse; a larger payload's
+// buffer is left to the garbage collector.
+const maxPooledPayload = 16 << 10
 
 // payloadScopes returns the scopes of a JWT's decoded payload, and whether
 // the payload can be read at all.
@@ -44,7 +63,14 @@ func payloadScopes(payload []byte) (scopes []string, ok bool) {
 	}) {
 		return nil, false
 	}
-	scopes = append(scope, scp...)
+	switch {
+	case len(scp) == 0:
+		scopes = scope
+	case len(scope) == 0:
+		scopes = scp
+	default:
+		scopes = append(scope, scp...)
+	}
 	slices.Sort(scopes)
 	return slices.Compact(scopes), true
 }
@@ -74,7 +100,7 @@ func (c *scopeClaim) decode(raw []byte) {
 // words splits each item of list at whitespace, dropping empty ones. The
 // usual list holds one scope per item, and is returned as it is.
 func words(list []string) []string {
-	if !slices.ContainsFunc(list, func(item string) bool { return item == "" || strings.IndexFunc(item, unicode.IsSpace) >= 0 }) {
+	if !slices.ContainsFunc(list, notOneWord) {
 		return list
 	}
 	out := make([]string, 0, len(list))
@@ -82,6 +108,23 @@ func words(list []string) []string {
 		out = append(out, strings.Fields(item)...)
 	}
 	return out
+}
+
+// notOneWord reports whether item is empty or holds whitespace (as
+// strings.Fields has it), looking at ASCII bytes first.
+func notOneWord(item string) bool {
+	if item == "" {
+		return true
+	}
+	for i := 0; i < len(item); i++ {
+		switch c := item[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.IndexFunc(item[i:], unicode.IsSpace) >= 0
+		case c == ' ' || '\t' <= c && c <= '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // aliases groups the names Databricks uses for the same scope.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -71,5 +72,29 @@ func TestMissingScopesAcceptsAliasesAndParents(t *testing.T) {
 				t.Errorf("MissingScopes(%v, %v) = %v, want %v", tt.granted, tt.needed, got, tt.want)
 			}
 		})
+	}
+}
+
+// The payload is decoded into a buffer that the next token reuses: the
+// scopes read from one token must not change when another is read.
+func TestScopesOutliveTheDecodedPayload(t *testing.T) {
+	first, ok := TokenScopes(jwt(t, map[string]any{"scope": "sql genie", "scp": []string{"catalog.catalogs:read", "sql"}}))
+	if !ok {
+		t.Fatal("first token not read")
+	}
+	want := slices.Clone(first)
+	for range 100 {
+		TokenScopes(jwt(t, map[string]any{"scope": "qqq wwwww"})) // a shorter payload, in the same buffer
+	}
+	if !slices.Equal(first, want) || !slices.Equal(want, []string{"catalog.catalogs:read", "genie", "sql"}) {
+		t.Fatalf("scopes of the first token became %q, were %q", first, want)
+	}
+}
+
+func TestNotOneWordAsStringsFields(t *testing.T) {
+	for _, item := range []string{"", "sql", "a b", "a\tb", "\v", "x\f", "\r", "a\u00a0b", "a\u0085", "\u2003", "é", "scope:read", "a\x00b"} {
+		if got, want := notOneWord(item), len(strings.Fields(item)) != 1 || strings.Fields(item)[0] != item; got != want {
+			t.Errorf("notOneWord(%q) = %v, want %v", item, got, want)
+		}
 	}
 }
