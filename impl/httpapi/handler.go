@@ -113,7 +113,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.Handle("/api", web)
 	mux.Handle("GET /docs/swagger-ui", web)
 	mux.Handle("/", web)
-	return observe.Requests(d.Log, refuseUncleanPaths(problems, mux), d.Observers...), nil
+	return observe.Requests(d.Log, recoverPanics(problems, refuseUncleanPaths(problems, mux)), d.Observers...), nil
 }
 
 // authenticate is the strict-server middleware that runs before every

@@ -145,3 +145,19 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Started reports whether the answer to a request has begun (its status or
+// a byte of its body was written), for w as Requests passes it on, or any
+// writer that unwraps to it. It is false for any other writer.
+func Started(w http.ResponseWriter) bool {
+	for {
+		switch t := w.(type) {
+		case *statusRecorder:
+			return t.wroteHeader
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return false
+		}
+	}
+}
