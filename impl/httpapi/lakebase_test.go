@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/onbehalf/onbehalf/impl/auth"
@@ -24,24 +22,7 @@ import (
 type stack struct {
 	h          http.Handler
 	alice, bob string
-	logs       *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs       *httpapi.SyncBuffer
 }
 
 func newStack(t *testing.T, store *lakebase.Store) *stack {
@@ -53,7 +34,7 @@ func newStack(t *testing.T, store *lakebase.Store) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &httpapi.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log), Store: store})
 	if err != nil {

@@ -15,24 +15,30 @@ import (
 	"github.com/onbehalf/onbehalf/impl/observe"
 )
 
-type lockedBuffer struct {
+// SyncBuffer is a log destination that tests read while servers write to
+// it (exported for the package's external tests).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
 }
 
-// lines returns the log lines whose msg is msg.
-func (l *lockedBuffer) lines(t *testing.T, msg string) []map[string]any {
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lines returns the JSON log lines whose msg is msg.
+func (s *SyncBuffer) lines(t *testing.T, msg string) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line %q: %v", line, err)
@@ -49,7 +55,7 @@ func (l *lockedBuffer) lines(t *testing.T, msg string) []map[string]any {
 // contract's 500 problem on a connection that stays usable, and logs the
 // panic with its stack and the request with its status.
 func TestAHandlerPanicIsA500Problem(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &SyncBuffer{}
 	log := observe.NewLogger(logs, slog.LevelInfo)
 	h, err := New(Deps{Log: log, Auth: auth.New(auth.Config{}, log)}) // no User client
 	if err != nil {
@@ -89,7 +95,7 @@ func TestAHandlerPanicIsA500Problem(t *testing.T) {
 	if len(requests) != 2 || requests[0]["status"] != float64(500) || requests[0]["route"] != "GET /api/unity-catalog/catalogs" {
 		t.Errorf("request lines %v, want two with status 500 and the route", requests)
 	}
-	if strings.Contains(logs.b.String(), token) {
+	if strings.Contains(logs.String(), token) {
 		t.Error("the token is in the log")
 	}
 }
@@ -104,7 +110,7 @@ func (s secretHolder) String() string { return s.token }
 // by a problem; a value of another type is logged by its type alone; and
 // http.ErrAbortHandler is left to net/http.
 func TestRecoverPanics(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &SyncBuffer{}
 	log := observe.NewLogger(logs, slog.LevelInfo)
 	var panicWith any
 	handler := observe.Requests(log, recoverPanics(problemWriter{log: log}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +150,7 @@ func TestRecoverPanics(t *testing.T) {
 			t.Errorf("internal error %q: want the value's type alone", msg)
 		}
 	}
-	if strings.Contains(logs.b.String(), "s3cr3t") {
+	if strings.Contains(logs.String(), "s3cr3t") {
 		t.Error("the panic value's secret is in the log")
 	}
 
