@@ -72,8 +72,15 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 		return nil, err
 	}
 	defer resp.Body.Close()
-	if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
-		return nil, err
+	// The SDK's parser finds an error in an error answer, and in a success
+	// answered after a redirect to the private-link login page (a workspace
+	// whose network rules refuse the caller). An answer of 2xx or 3xx from
+	// the path asked is neither, and is most answers: it is spared the
+	// parser's allocations.
+	if resp.StatusCode >= 400 || resp.Request == nil || resp.Request.URL.Path != req.URL.Path {
+		if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
+			return nil, err
+		}
 	}
 	raw, err := readBody(resp)
 	if err != nil {

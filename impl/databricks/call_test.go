@@ -42,6 +42,35 @@ func TestAnAnswerThatIsNotJSONIsAnUpstreamFailure(t *testing.T) {
 	}
 }
 
+// TestAPrivateLinkRefusalIsForbidden: a workspace whose network rules
+// refuse the caller redirects to its login page, which answers 200 with
+// HTML. That is Databricks denying access (403), found after the redirect
+// and not retried, rather than an answer that is not JSON (502).
+func TestAPrivateLinkRefusalIsForbidden(t *testing.T) {
+	var attempts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login.html" {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>sign in</html>"))
+			return
+		}
+		attempts.Add(1)
+		http.Redirect(w, r, "/login.html?error=private-link-validation-error", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.User.ListCatalogs(as("tok"), databricks.Window{Limit: 10})
+	if e := apperr.As(err); e == nil || e.Kind != apperr.Forbidden {
+		t.Fatalf("err %v, want Forbidden", err)
+	}
+	if n := attempts.Load(); n != 1 {
+		t.Errorf("%d attempts, want 1 (a refusal is not retried)", n)
+	}
+}
+
 // TestAnOversizedAnswerIsAnUpstreamFailure: an answer over 32 MiB, declared
 // or streamed without a length, is a 502, not read into memory without end.
 func TestAnOversizedAnswerIsAnUpstreamFailure(t *testing.T) {
