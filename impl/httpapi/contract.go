@@ -13,6 +13,8 @@ import (
 type operation struct {
 	ID     string
 	Scopes []string // x-required-scopes: the OAuth scopes the token must carry
+	// ParamIn is where each of its parameters is: path, query or header.
+	ParamIn map[string]string
 }
 
 // loadContract loads the bundled contract embedded in the binary and indexes
@@ -34,7 +36,13 @@ func loadContract() (*openapi3.T, map[string]operation, error) {
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 			}
-			ops[method+" "+path] = operation{ID: op.OperationID, Scopes: scopes}
+			in := map[string]string{}
+			for _, p := range append(item.Parameters, op.Parameters...) {
+				if p.Value != nil {
+					in[p.Value.Name] = p.Value.In
+				}
+			}
+			ops[method+" "+path] = operation{ID: op.OperationID, Scopes: scopes, ParamIn: in}
 		}
 	}
 	return doc, ops, nil

@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -65,7 +66,7 @@ func New(d Deps) (http.Handler, error) {
 	routes := api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
 		BaseRouter: apiRoutes,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			problems.write(w, r, &apperr.Error{Kind: apperr.Invalid, Detail: "A parameter is invalid.", Reason: "invalid_parameter", Err: err})
+			problems.write(w, r, bindingError(ops[r.Pattern], err))
 		},
 	})
 
@@ -137,6 +138,39 @@ func authenticate(a *auth.Authenticator, ops map[string]operation) api.StrictMid
 			return resp, err
 		}
 	}
+}
+
+// bindingError is the 400 problem for a parameter that the validator let
+// through and the generated wrapper could not bind: in practice a query
+// parameter given more than once (the validator checks the first value).
+// Like the validator's, it names the parameter and never its value.
+func bindingError(op operation, err error) error {
+	var (
+		name, message string
+		many          *api.TooManyValuesForParamError
+		format        *api.InvalidParamFormatError
+		required      *api.RequiredParamError
+		header        *api.RequiredHeaderError
+	)
+	switch {
+	case errors.As(err, &many):
+		name, message = many.ParamName, "the parameter must be given once"
+	case errors.As(err, &format):
+		name, message = format.ParamName, "the value is not of the expected type"
+	case errors.As(err, &required):
+		name, message = required.ParamName, "the parameter is required"
+	case errors.As(err, &header):
+		name, message = header.ParamName, "the header is required"
+	default:
+		return &apperr.Error{Kind: apperr.Invalid, Detail: "A parameter is invalid.", Reason: "invalid_parameter"}
+	}
+	in := op.ParamIn[name]
+	if in == "" {
+		in = "query"
+	}
+	e := invalid("A parameter is invalid: ", []apperr.Field{{Location: in, Name: name, Message: message}})
+	e.Reason = "invalid_parameter"
+	return e
 }
 
 func limitBody(next http.Handler) http.Handler {

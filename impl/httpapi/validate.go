@@ -3,7 +3,10 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -17,6 +20,13 @@ import (
 // validator returns the request validation middleware: every API request is
 // checked against the contract before a handler sees it, and what is wrong is
 // answered as a 400 problem naming each bad parameter or field.
+//
+// Every error is looked for in a request whose body is at most
+// maxListedBody; in a larger one (or one of unknown length) validation stops
+// at the first. kin-openapi keeps each error it finds with the schema and
+// the value that broke it, so a body of a megabyte made of small bad items
+// (a POST of an invocation with 70,000 bad messages) cost about 500 MB of
+// memory and 9 s to answer when every error was collected.
 func validator(doc *openapi3.T, problems problemWriter) func(http.Handler) http.Handler {
 	// Authentication is the auth package's job, after validation, so the
 	// validator is given no security requirements: kin-openapi's security
@@ -29,26 +39,48 @@ func validator(doc *openapi3.T, problems problemWriter) func(http.Handler) http.
 			op.Security = nil
 		}
 	}
-	return nethttpmiddleware.OapiRequestValidatorWithOptions(doc, &nethttpmiddleware.Options{
-		Options: openapi3filter.Options{
-			MultiError: true,
-			// The handlers apply the contract's defaults themselves (window;
-			// TestHandlersDefaultAsTheContractSays). Filling them into the
-			// query would only make the generated wrapper parse it again.
-			SkipSettingDefaults: true,
-		},
-		DoNotValidateServers:  true,
-		SilenceServersWarning: true,
-		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
-			problems.write(w, r, validationError(err))
-		},
-	})
+	validate := func(everyError bool) func(http.Handler) http.Handler {
+		return nethttpmiddleware.OapiRequestValidatorWithOptions(doc, &nethttpmiddleware.Options{
+			Options: openapi3filter.Options{
+				MultiError: everyError,
+				// The handlers apply the contract's defaults themselves (window;
+				// TestHandlersDefaultAsTheContractSays). Filling them into the
+				// query would only make the generated wrapper parse it again.
+				SkipSettingDefaults: true,
+			},
+			DoNotValidateServers:  true,
+			SilenceServersWarning: true,
+			ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
+				problems.write(w, r, validationError(r, err))
+			},
+		})
+	}
+	everyError, firstError := validate(true), validate(false)
+	return func(next http.Handler) http.Handler {
+		all, first := everyError(next), firstError(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength >= 0 && r.ContentLength <= maxListedBody {
+				all.ServeHTTP(w, r)
+			} else {
+				first.ServeHTTP(w, r)
+			}
+		})
+	}
 }
 
-// validationError turns what the validator found into our vocabulary. The
-// messages come from the schema rules (never the offending value, which
-// could be anything, including a secret pasted in the wrong place).
-func validationError(err error) error {
+// maxListedBody is the largest request body in which validation looks for
+// every error rather than stopping at the first.
+const maxListedBody = 64 << 10
+
+// maxListedErrors is the most errors a problem answer lists; the detail
+// says how many more there were.
+const maxListedErrors = 20
+
+// validationError turns what the validator found in r into our vocabulary.
+// The messages come from the schema rules (never the offending value, which
+// could be anything, including a secret pasted in the wrong place), and the
+// validator's own error is not kept for the log: its text holds the values.
+func validationError(r *http.Request, err error) error {
 	switch {
 	case errors.Is(err, routers.ErrPathNotFound):
 		return &apperr.Error{Kind: apperr.NotFound, Detail: "No API operation has this path.", Reason: "no_such_path"}
@@ -64,17 +96,44 @@ func validationError(err error) error {
 	if len(fields) == 0 {
 		fields = append(fields, apperr.Field{Location: "body", Name: "/", Message: "the request does not match the contract"})
 	}
+	if !jsonContent(r) {
+		// kin-openapi cannot read a body of another type, and says it is
+		// missing; what is wrong is its type.
+		n := len(fields)
+		fields = slices.DeleteFunc(fields, func(f apperr.Field) bool { return f.Location == "body" })
+		if len(fields) < n {
+			fields = append(fields, apperr.Field{Location: "header", Name: "Content-Type", Message: "the body must be JSON, sent with Content-Type: application/json"})
+		}
+	}
+	return invalid("The request is invalid: ", fields)
+}
+
+// invalid is the 400 problem for fields, its detail naming the first
+// maxListedErrors of them as "location name" after lead.
+func invalid(lead string, fields []apperr.Field) *apperr.Error {
+	more := len(fields) - maxListedErrors
+	if more > 0 {
+		fields = fields[:maxListedErrors]
+	}
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.Location + " " + f.Name
 	}
-	return &apperr.Error{
-		Kind:   apperr.Invalid,
-		Detail: "The request is invalid: " + strings.Join(names, ", ") + ". See errors for each.",
-		Fields: fields,
-		Reason: "invalid_request",
-		Err:    err,
+	detail := lead + strings.Join(names, ", ")
+	if more > 0 {
+		detail += fmt.Sprintf(" and %d more", more)
 	}
+	return &apperr.Error{Kind: apperr.Invalid, Detail: detail + ". See errors for each.", Fields: fields, Reason: "invalid_request"}
+}
+
+// jsonContent reports whether r has no body or declares a JSON one. The
+// contract's request bodies are all application/json.
+func jsonContent(r *http.Request) bool {
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 func collectFields(err error, out *[]apperr.Field) {

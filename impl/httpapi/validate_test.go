@@ -1,6 +1,9 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -35,5 +38,98 @@ func TestValidation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// send is a request with a body of the given type through the whole stack,
+// as alice, answered with its status, decoded problem and raw body.
+func send(t *testing.T, s *stack, method, path, contentType, body string) (int, map[string]any, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("X-Forwarded-Access-Token", s.alice)
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out, rec.Body.String()
+}
+
+// badMessages is an invocation body of n messages, each breaking two rules
+// (an unknown role, no content), or three when padded with pad bytes of a
+// field that messages do not have.
+func badMessages(n, pad int) string {
+	item := `{"role":"x"}`
+	if pad > 0 {
+		item = `{"role":"x","note":"` + strings.Repeat("p", pad) + `"}`
+	}
+	return `{"input":[` + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + `]}`
+}
+
+// TestValidationAnswers: a 400 says what is wrong in its errors list, for
+// a body sent as another type than JSON and a query parameter given twice
+// as for any other fault; the list is bounded, and a large body's is its
+// first error only (collecting them all cost hundreds of megabytes).
+func TestValidationAnswers(t *testing.T) {
+	s := newStack(t, nil)
+	const invoke = "/api/model-serving/endpoints/agent-chat/invocations"
+	type field struct{ location, name string }
+	for _, tc := range []struct {
+		name, method, path, contentType, body string
+		reason                                string
+		errors                                int // how many are listed
+		first                                 field
+		detail                                string
+	}{
+		{"a body sent as form data", "PUT", "/api/preferences/theme", "application/x-www-form-urlencoded", `{"value":1}`,
+			"invalid_request", 1, field{"header", "Content-Type"}, "header Content-Type"},
+		{"a body sent with no type", "PUT", "/api/preferences/theme", "", `{"value":1}`,
+			"invalid_request", 1, field{"header", "Content-Type"}, "header Content-Type"},
+		{"a query parameter given twice", "GET", "/api/unity-catalog/catalogs?limit=5&limit=500", "", "",
+			"invalid_parameter", 1, field{"query", "limit"}, "query limit"},
+		{"a small body's errors, listed up to 20", "POST", invoke, "application/json", badMessages(100, 0),
+			"invalid_request", 20, field{"body", "/input/0/role"}, "and 180 more"},
+		{"a large body's first error", "POST", invoke, "application/json", badMessages(100, 700),
+			"invalid_request", 1, field{"body", "/input/0"}, "body /input/0."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, prob, raw := send(t, s, tc.method, tc.path, tc.contentType, tc.body)
+			if status != 400 || prob["type"] != "urn:onbehalf:problem:"+tc.reason {
+				t.Fatalf("%d %.300s, want 400 %s", status, raw, tc.reason)
+			}
+			errs, _ := prob["errors"].([]any)
+			if len(errs) != tc.errors {
+				t.Fatalf("%d errors listed, want %d: %.300s", len(errs), tc.errors, raw)
+			}
+			first, _ := errs[0].(map[string]any)
+			if got := (field{fmt.Sprint(first["location"]), fmt.Sprint(first["name"])}); got != tc.first {
+				t.Errorf("first error %v, want %v", got, tc.first)
+			}
+			if d, _ := prob["detail"].(string); !strings.Contains(d, tc.detail) {
+				t.Errorf("detail %q, want it to say %q", d, tc.detail)
+			}
+		})
+	}
+}
+
+// TestValidationLogsNoValue: what a client sent in the wrong place (here a
+// token, as a parameter, a preference key and an unknown body field) is
+// answered with the rule it breaks and never written to the log.
+func TestValidationLogsNoValue(t *testing.T) {
+	s := newStack(t, nil)
+	const secret = "dapi0123456789abcdef0123456789abcdef"
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", "/api/unity-catalog/catalogs?limit=" + secret, ""},
+		{"PUT", "/api/preferences/" + secret + "%20x", `{"value":1}`},
+		{"POST", "/api/model-serving/endpoints/agent-chat/invocations", `{"input":[{"role":"user","content":"hi"}],"messages":"` + secret + `"}`},
+	} {
+		if status, _, raw := send(t, s, r.method, r.path, "application/json", r.body); status != 400 {
+			t.Fatalf("%s %s: %d %.300s, want 400", r.method, r.path, status, raw)
+		}
+	}
+	if strings.Contains(s.logs.String(), secret) {
+		t.Errorf("the log holds a value the client sent: %.600s", s.logs.String())
 	}
 }
