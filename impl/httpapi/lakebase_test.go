@@ -121,6 +121,27 @@ func TestPreferenceEndpointsKeepEachUsersOwn(t *testing.T) {
 	}
 }
 
+// TestAnEscapedPreferenceKeyIsTheKey: a key escaped where it need not be
+// (ui%3Atheme, as the generated TypeScript client sends ui:theme) names the
+// same preference as the key itself, for every operation on it; an escaped
+// slash is still no part of a key.
+func TestAnEscapedPreferenceKeyIsTheKey(t *testing.T) {
+	store, _ := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	if got := s.want(t, s.alice, "PUT", "/api/preferences/ui%3Atheme", `{"value":"dark"}`, 200); got["key"] != "ui:theme" {
+		t.Errorf("PUT ui%%3Atheme answered key %v, want ui:theme", got["key"])
+	}
+	if got := s.want(t, s.alice, "GET", "/api/preferences/ui:theme", "", 200); got["value"] != "dark" {
+		t.Errorf("GET ui:theme: %v", got)
+	}
+	s.want(t, s.alice, "GET", "/api/preferences/%75i%3Atheme", "", 200)
+	s.want(t, s.alice, "DELETE", "/api/preferences/ui%3Atheme", "", 204)
+	s.want(t, s.alice, "GET", "/api/preferences/ui:theme", "", 404)
+	if got, _ := s.do(t, s.alice, "PUT", "/api/preferences/ui%2Ftheme", `{"value":"dark"}`); got != 400 && got != 404 {
+		t.Errorf("PUT ui%%2Ftheme: %d, want a 400 or 404 problem", got)
+	}
+}
+
 // TestPreferenceValuesKeepEveryDigit: numbers come back as they were sent,
 // beyond what a float64 holds (JSON numbers are not limited to it, and a
 // preference may be an id).
