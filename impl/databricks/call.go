@@ -26,6 +26,9 @@ type call struct {
 	path   string
 	query  url.Values
 	body   any
+	// input says the body carries the client's own input, which Databricks
+	// may refuse on its merits (see inputRefused).
+	input bool
 }
 
 // send makes one attempt of c with the token of the context's credential and
@@ -79,6 +82,9 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 	// parser's allocations.
 	if resp.StatusCode >= 400 || resp.Request == nil || resp.Request.URL.Path != req.URL.Path {
 		if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
+			if r.input {
+				return nil, inputRefused(err)
+			}
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package databricks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -60,8 +61,18 @@ func unprocessed(err error) bool {
 }
 
 // fromStatus maps a Databricks error status to our kinds: 401, 403, 404 and
-// 429 pass on as they are, other 4xx are our own fault (a bug in how we called
-// Databricks) and 5xx are upstream failures that the retry policy retries.
+// 429 pass on as they are, a 400 is Invalid (Databricks judged a name or
+// token the client gave), 5xx are upstream failures that the retry policy
+// retries, and any other status is Internal.
+//
+// Any other 4xx (405, 409, 410, 413, 422, ...) is Databricks refusing a
+// request that onbehalf built: our method, path, headers or body. That is a
+// bug of ours, not the client's fault and not Databricks failing, so it is a
+// 500 whose cause is logged under the correlation id (the contract's
+// InternalError), not a 502 (BadGateway is Databricks failing on every
+// attempt). It is never retried: the same request would be refused again.
+// A call that passes the client's own input through says so (see
+// inputRefused).
 func fromStatus(status int, message, retryAfter string, cause error) error {
 	msg := upstreamMessage(message)
 	switch {
@@ -78,8 +89,28 @@ func fromStatus(status int, message, retryAfter string, cause error) error {
 	case status >= 500:
 		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks failed to answer.", Reason: "upstream_error", Err: cause}
 	default:
-		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks answered unexpectedly.", Reason: "upstream_error", Err: cause}
+		return &apperr.Error{Kind: apperr.Internal, Detail: fmt.Sprintf("Databricks refused a request onbehalf made (HTTP %d).", status), Reason: "upstream_refused", Err: cause}
 	}
+}
+
+// inputRefused translates the error answer to a call that passes the
+// client's own input through (an agent invocation's messages and custom
+// inputs), where Databricks judges what the client sent: a 413 is the
+// input being too large for the endpoint (TooLarge, the contract's 413) and
+// a 422 the endpoint refusing its content (Invalid, 400), each with
+// Databricks' message. Any other error is returned as it is, for translate.
+func inputRefused(err error) error {
+	var apiErr *apierr.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	switch apiErr.StatusCode {
+	case http.StatusRequestEntityTooLarge:
+		return &apperr.Error{Kind: apperr.TooLarge, Detail: "The endpoint refused the input as too large: " + upstreamMessage(apiErr.Message), Reason: "upstream_413", Err: err}
+	case http.StatusUnprocessableEntity:
+		return &apperr.Error{Kind: apperr.Invalid, Detail: "The endpoint could not process the input: " + upstreamMessage(apiErr.Message), Reason: "upstream_422", Err: err}
+	}
+	return err
 }
 
 // upstreamMessage makes a Databricks error message fit to pass on: one line,

@@ -25,6 +25,7 @@ func TestRetryPolicyRetriesOnlyUpstreamFailuresOnItsSchedule(t *testing.T) {
 		{"429 never retried", &apperr.Error{Kind: apperr.RateLimited}, 1, apperr.RateLimited},
 		{"403 never retried", &apperr.Error{Kind: apperr.Forbidden}, 1, apperr.Forbidden},
 		{"404 never retried", &apperr.Error{Kind: apperr.NotFound}, 1, apperr.NotFound},
+		{"another 4xx never retried", &apierr.APIError{StatusCode: 409, Message: "conflict"}, 1, apperr.Internal},
 		{"timeout not retried", &apperr.Error{Kind: apperr.Timeout}, 1, apperr.Timeout},
 	}
 	for _, tt := range tests {

@@ -83,12 +83,14 @@ type InvocationResult struct {
 // Invoke sends inv to the endpoint as the context's user. It sends and reads
 // raw JSON: the SDK's ServingEndpoints.Query drops the `output` field that
 // agent endpoints answer with. One attempt may take the invocation timeout.
+// The messages are the client's own, so an endpoint's 413 or 422 is the
+// client's input refused (TooLarge, Invalid), not a bug of ours.
 func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation) (InvocationResult, error) {
 	start := time.Now()
 	var raw []byte
 	err := c.invoke.do(ctx, "serving.endpoints.invoke", c.observe, func(ctx context.Context) error {
 		var err error
-		raw, err = c.send(ctx, call{method: http.MethodPost, path: "/serving-endpoints/" + url.PathEscape(endpoint) + "/invocations", body: inv}, "", nil)
+		raw, err = c.send(ctx, call{method: http.MethodPost, path: "/serving-endpoints/" + url.PathEscape(endpoint) + "/invocations", body: inv, input: true}, "", nil)
 		return err
 	})
 	res := InvocationResult{Latency: time.Since(start)}
