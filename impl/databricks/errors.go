@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/databricks/databricks-sdk-go/apierr"
 
@@ -16,6 +17,11 @@ import (
 // maxUpstreamMessage bounds how much of a Databricks error message is passed
 // on to the client.
 const maxUpstreamMessage = 300
+
+// maxLoggedMessage bounds a Databricks error message kept as the cause of
+// our error, whose text is logged: an answer that is not a Databricks error
+// (a proxy's page) becomes the message whole, up to maxErrorAnswer.
+const maxLoggedMessage = 4 << 10
 
 // translate turns an error of a Databricks call into our vocabulary. It is the
 // only place that knows Databricks' error shapes. parent is the request's
@@ -35,6 +41,9 @@ func translate(parent context.Context, err error) error {
 	}
 	var apiErr *apierr.APIError
 	if errors.As(err, &apiErr) {
+		// The message is the text of the cause, which the request's log
+		// line carries.
+		apiErr.Message = loggedMessage(apiErr.Message)
 		return fromStatus(apiErr.StatusCode, apiErr.Message, retryAfter(apiErr), err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "request timed out after") {
@@ -122,9 +131,31 @@ func upstreamMessage(m string) string {
 		return "no reason given."
 	}
 	if len(m) > maxUpstreamMessage {
-		m = m[:maxUpstreamMessage] + "…"
+		m = truncate(m, maxUpstreamMessage) + "…"
 	}
 	return m
+}
+
+// loggedMessage cuts a message kept for the logs to maxLoggedMessage bytes,
+// saying how long it was.
+func loggedMessage(m string) string {
+	if len(m) <= maxLoggedMessage {
+		return m
+	}
+	tail := fmt.Sprintf("… (%d bytes read)", len(m))
+	return truncate(m, maxLoggedMessage-len(tail)) + tail
+}
+
+// truncate returns at most the first n bytes of s, cut before a character
+// rather than inside one.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func retryAfter(e *apierr.APIError) string {

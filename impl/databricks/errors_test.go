@@ -1,8 +1,15 @@
 package databricks_test
 
 import (
+	"bytes"
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
 	"github.com/onbehalf/onbehalf/impl/databricks"
@@ -59,5 +66,69 @@ func TestAny4xxIsAnsweredAfterOneAttempt(t *testing.T) {
 				t.Errorf("invocation: status %d recorded, want the endpoint's %d", res.Status, tc.status)
 			}
 		})
+	}
+}
+
+// TestALargeErrorAnswerIsReadAndKeptBounded: an error answer is read no
+// further than a bound, however large (a proxy's page, a runaway message),
+// and the message kept as the error's cause, whose text the request's log
+// line carries, is bounded too. The server counts what the client took: an
+// answer it wrote in full was read in full.
+func TestALargeErrorAnswerIsReadAndKeptBounded(t *testing.T) {
+	const maxErrorText = 5 << 10 // the kept message, with our kind and detail
+	for _, tc := range []struct {
+		name, contentType string
+		body              []byte
+	}{
+		{"40 MiB of text", "text/plain", bytes.Repeat([]byte("x"), 40<<20)},
+		{"40 MiB JSON error", "application/json", []byte(`{"error_code":"INTERNAL_ERROR","message":"` + strings.Repeat("x", 40<<20) + `"}`)},
+		{"JSON error with a 20 KiB message", "application/json", []byte(`{"error_code":"INTERNAL_ERROR","message":"` + strings.Repeat("é", 10<<10) + `"}`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var attempts, readInFull atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				attempts.Add(1)
+				w.Header().Set("Content-Type", tc.contentType)
+				w.Header().Set("Content-Length", strconv.Itoa(len(tc.body)))
+				w.WriteHeader(http.StatusBadGateway)
+				if n, err := w.Write(tc.body); err == nil && n == len(tc.body) && len(tc.body) > 1<<20 {
+					// Socket buffers hold a few MiB at most: the rest
+					// was written only if the client read it.
+					readInFull.Add(1)
+				}
+			}))
+			c, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.User.CurrentUser(as("tok"))
+			srv.Close() // waits for the handlers
+			if e := apperr.As(err); e == nil || e.Kind != apperr.Upstream {
+				t.Fatalf("err %.200v, want Upstream", err)
+			}
+			if n := len(err.Error()); n > maxErrorText {
+				t.Errorf("the error's text is %d bytes, want at most %d", n, maxErrorText)
+			}
+			if !utf8.ValidString(err.Error()) {
+				t.Errorf("the error's text was cut inside a character")
+			}
+			if n := readInFull.Load(); n != 0 {
+				t.Errorf("%d of %d attempts read the whole answer, want none", n, attempts.Load())
+			}
+		})
+	}
+}
+
+// TestTheServicePrincipalsErrorAnswerIsKeptBounded: the service principal's
+// calls, which go through the SDK's client, keep a bounded message too.
+func TestTheServicePrincipalsErrorAnswerIsKeptBounded(t *testing.T) {
+	ws, c := newWithServicePrincipal(t, fakeworkspace.DemoClientSecret)
+	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/database/credentials", Status: http.StatusBadGateway, Message: strings.Repeat("x", 1<<20)})
+	_, err := c.App.DatabaseCredential(context.Background(), "instance")
+	if apperr.KindOf(err) != apperr.Upstream {
+		t.Fatalf("err %.200v, want Upstream", err)
+	}
+	if n := len(err.Error()); n > 5<<10 {
+		t.Errorf("the error's text is %d bytes, want at most %d", n, 5<<10)
 	}
 }
