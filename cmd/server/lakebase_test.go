@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -10,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/config"
@@ -17,6 +21,8 @@ import (
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
 	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
+	"github.com/onbehalf/onbehalf/impl/observe"
+	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
 // TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection
@@ -198,4 +204,101 @@ func TestOpenStoreChoosesTheConnection(t *testing.T) {
 	if _, err := store.GetPreference(t.Context(), "alice@example.com", "k"); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("an unmigrated database answers %v, want a missing table", err)
 	}
+}
+
+// TestACredentialRetryForANewConnectionLeavesTheRequestAlone: pgxpool opens a
+// new connection in a goroutine of its own, keeping the values of the
+// request whose query asked for it but not its cancellation, so the
+// service principal's credential call can be retried after that request
+// has answered and been logged. The retry is the app's own work: it must
+// not touch the request's Meta (run under -race, the write races with the
+// request's own read of it), and it is logged without the request's
+// correlation id and counted in auth_retry_total under its operation.
+func TestACredentialRetryForANewConnectionLeavesTheRequestAlone(t *testing.T) {
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	out := &output{}
+	log := observe.NewLogger(out, slog.LevelInfo)
+	metrics, err := observe.NewMetrics(prometheus.NewRegistry(), observe.MetricsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spID, spSecret := ws.ServicePrincipal()
+	clients, err := databricks.New(databricks.Options{Host: srv.URL, OnRetry: observe.OnRetry(log, metrics)},
+		databricks.ServicePrincipal{ClientID: spID, ClientSecret: spSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(lakebasetest.NewDatabase(t))
+	host, port, _ := net.SplitHostPort(u.Host)
+	cfg := config.Config{ClientID: spID, Migrate: false, Lakebase: config.Lakebase{
+		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: "onbehalf-test",
+	}}
+	store, err := openStore(t.Context(), cfg, false, clients.App, log) // no migration: the pool holds no connection yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	// The credentials API answers its first call with a 503, late: the
+	// request gives up first, and the retry comes after it has ended.
+	const delay = 500 * time.Millisecond
+	ws.InjectFault(fakeworkspace.Fault{Method: "POST", Path: "/api/2.0/database/credentials", Status: http.StatusServiceUnavailable, Delay: delay, Count: 1})
+
+	const id = "request-credential-retry"
+	meta := &reqctx.Meta{CorrelationID: id, Operation: "getPreference"}
+	ctx, cancel := context.WithTimeout(reqctx.WithMeta(t.Context(), meta), 100*time.Millisecond)
+	defer cancel()
+	if _, err := store.GetPreference(ctx, "alice@example.com", "theme"); err == nil {
+		t.Fatal("the request got a connection before its credential")
+	}
+	cancel()
+	// The request ends: its auth_event line reads its retries.
+	if meta.Retries != 0 {
+		t.Fatalf("the request counted %d retries before it ended, want 0", meta.Retries)
+	}
+
+	// Nothing here synchronises with the pool's goroutine until the retry
+	// has had time to happen, so that the race detector sees a write to the
+	// request's Meta for what it is.
+	time.Sleep(2 * delay)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ws.DatabaseCredentials()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(ws.DatabaseCredentials()) == 0 {
+		t.Fatal("the new connection's credential was never issued after the retry")
+	}
+
+	if meta.Retries != 0 {
+		t.Errorf("the finished request's Meta counts %d retries, want 0: the credential is the app's work", meta.Retries)
+	}
+	var retryLines []string
+	for _, l := range out.lines() {
+		if strings.Contains(l, `"retrying Databricks call"`) {
+			retryLines = append(retryLines, l)
+		}
+	}
+	if len(retryLines) != 1 || !strings.Contains(retryLines[0], `"operation":"database.credentials.generate"`) {
+		t.Fatalf("retry lines %q, want one for database.credentials.generate", retryLines)
+	}
+	if strings.Contains(retryLines[0], id) {
+		t.Errorf("the credential's retry is logged as the request's: %s", retryLines[0])
+	}
+	rec := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if want := `auth_retry_total{attempt_number="2",endpoint="database.credentials.generate"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("/metrics lacks %s; retries:\n%s", want, grepLines(rec.Body.String(), "auth_retry_total"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }

@@ -37,7 +37,9 @@ type Connection struct {
 	// PGUSER (the service principal's client id) and PGSSLMODE.
 	Host, Port, Database, User, SSLMode string
 	// Password returns the password of a new connection: a fresh Lakebase
-	// credential, asked for by the service principal.
+	// credential, asked for by the service principal. Its context carries
+	// none of the values of the request whose query needed the connection:
+	// the connection is the pool's, and may outlive that request.
 	Password func(ctx context.Context) (string, error)
 
 	// Timeout bounds one store operation (DefaultTimeout when zero).
@@ -94,6 +96,16 @@ func poolConfig(conn Connection) (*pgxpool.Config, error) {
 	cfg.MaxConnLifetimeJitter = maxConnLifetimeJitter
 	password := conn.Password
 	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+		// pgxpool opens a new connection in a goroutine of its own, with the
+		// values of the context of the acquire that asked for it but not its
+		// cancellation (puddle's valueCancelCtx): the login, and the retries
+		// of its credential call, go on after that request has answered and
+		// been logged. The connection is the pool's and its credential the
+		// app's own work, so the credential is asked for with none of the
+		// request's values (its Meta, its credential, its identity on log
+		// lines): nothing it does touches the request.
+		ctx, cancel := withoutValues(ctx)
+		defer cancel()
 		pw, err := password(ctx)
 		if err != nil {
 			return &apperr.Error{Kind: apperr.Unavailable, Detail: "Lakebase credentials could not be obtained; try again shortly.", Reason: "lakebase_credential", Err: err}
@@ -102,6 +114,22 @@ func poolConfig(conn Connection) (*pgxpool.Config, error) {
 		return nil
 	}
 	return cfg, nil
+}
+
+// withoutValues returns a context that ends when ctx ends, or at its
+// deadline, but carries none of its values.
+func withoutValues(ctx context.Context) (context.Context, context.CancelFunc) {
+	var (
+		d      context.Context
+		cancel context.CancelFunc
+	)
+	if deadline, ok := ctx.Deadline(); ok {
+		d, cancel = context.WithDeadline(context.Background(), deadline)
+	} else {
+		d, cancel = context.WithCancel(context.Background())
+	}
+	stop := context.AfterFunc(ctx, cancel)
+	return d, func() { stop(); cancel() }
 }
 
 func orDefault(v, def string) string {

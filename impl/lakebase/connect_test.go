@@ -45,6 +45,33 @@ func TestLakebaseConnectionsLogInWithAFreshCredentialEach(t *testing.T) {
 	}
 }
 
+// TestANewConnectionsCredentialIsAskedForWithoutTheRequestsValues: pgxpool
+// opens a connection with the values of the request that asked for it, in a
+// goroutine that may outlive that request; the credential source sees none
+// of them, and still ends when the pool's context does.
+func TestANewConnectionsCredentialIsAskedForWithoutTheRequestsValues(t *testing.T) {
+	type key struct{}
+	var seen any
+	var ended bool
+	cfg, err := poolConfig(Connection{Host: "h", User: "u", Password: func(ctx context.Context) (string, error) {
+		seen = ctx.Value(key{})
+		<-ctx.Done()
+		ended = true
+		return "cred", nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "the request's"))
+	cancel()
+	if err := cfg.BeforeConnect(ctx, cfg.ConnConfig.Copy()); err != nil {
+		t.Fatal(err)
+	}
+	if seen != nil || !ended {
+		t.Errorf("the credential source saw the value %v (want none) and ended=%v (want true)", seen, ended)
+	}
+}
+
 func TestDatabaseURLIsNeverQuotedInErrors(t *testing.T) {
 	_, err := poolConfig(Connection{URL: "postgres://u:hunter2@host:notaport/db"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") {

@@ -140,10 +140,15 @@ func (m *Metrics) ObserveRequest(method string, meta *reqctx.Meta, status int, e
 	}
 }
 
-// ObserveRetry counts one retry of a Databricks call made for the request
-// of ctx; attempt 2 is the first retry.
-func (m *Metrics) ObserveRetry(ctx context.Context, attempt int) {
-	m.authRetry.WithLabelValues(EndpointLabel(reqctx.MetaFrom(ctx)), strconv.Itoa(min(attempt, 10))).Inc()
+// ObserveRetry counts one retry of a Databricks call (operation) made for
+// the request of ctx, under the request's endpoint, or under operation when
+// ctx is no request's (the app's own work); attempt 2 is the first retry.
+func (m *Metrics) ObserveRetry(ctx context.Context, operation string, attempt int) {
+	endpoint := operation
+	if meta, ok := reqctx.LookupMeta(ctx); ok {
+		endpoint = EndpointLabel(meta)
+	}
+	m.authRetry.WithLabelValues(endpoint, strconv.Itoa(min(attempt, 10))).Inc()
 }
 
 // EndpointLabel is the endpoint of a request in metrics: its contract

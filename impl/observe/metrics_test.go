@@ -48,6 +48,21 @@ func TestOnRetryCountsOnTheRequest(t *testing.T) {
 	OnRetry(slog.New(slog.NewJSONHandler(io.Discard, nil)), nil)(ctx, "uc.catalogs", 2, errors.New("503")) // nil metrics: logs only
 }
 
+// TestOnRetryOutsideARequestCountsUnderTheOperation: a retry of the app's
+// own work (no request in its context) is counted in auth_retry_total under
+// its operation, not as an unmatched request.
+func TestOnRetryOutsideARequestCountsUnderTheOperation(t *testing.T) {
+	m, err := NewMetrics(prometheus.NewRegistry(), MetricsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	OnRetry(slog.New(slog.NewJSONHandler(io.Discard, nil)), m)(context.Background(), "database.credentials.generate", 2, errors.New("503"))
+	var got dto.Metric
+	if err := m.authRetry.WithLabelValues("database.credentials.generate", "2").Write(&got); err != nil || got.GetCounter().GetValue() != 1 {
+		t.Errorf("auth_retry_total{database.credentials.generate,2} = %v (%v), want 1", got.GetCounter().GetValue(), err)
+	}
+}
+
 // BenchmarkObserveRequest is the metrics' cost per API request.
 func BenchmarkObserveRequest(b *testing.B) {
 	m, err := NewMetrics(prometheus.NewRegistry(), MetricsOptions{PerUser: true})

@@ -116,10 +116,18 @@ func WithMeta(ctx context.Context, m *Meta) context.Context {
 // MetaFrom returns the request's Meta. Outside a request it returns a
 // throwaway Meta, so callers never need a nil check.
 func MetaFrom(ctx context.Context) *Meta {
-	if m, ok := ctx.Value(metaKey{}).(*Meta); ok {
+	if m, ok := LookupMeta(ctx); ok {
 		return m
 	}
 	return &Meta{}
+}
+
+// LookupMeta returns the request's Meta, and false outside a request (the
+// app's own work, such as a Lakebase credential for a new pooled
+// connection).
+func LookupMeta(ctx context.Context) (*Meta, bool) {
+	m, ok := ctx.Value(metaKey{}).(*Meta)
+	return m, ok
 }
 
 // CorrelationID returns the request's correlation id, or "".
