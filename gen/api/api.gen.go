@@ -160,8 +160,8 @@ type InferenceLogPage struct {
 
 // InvocationRequest defines model for InvocationRequest.
 type InvocationRequest struct {
-	// CustomInputs Passed to the agent as its `custom_inputs`.
-	CustomInputs *map[string]interface{} `json:"custom_inputs,omitempty"`
+	// CustomInputs Passed to the agent as its `custom_inputs`, exactly as sent; numbers are kept digit for digit.
+	CustomInputs *json.RawMessage `json:"custom_inputs,omitempty"`
 
 	// Input The conversation, oldest message first.
 	Input []Message `json:"input"`
@@ -174,8 +174,10 @@ type InvocationResponse struct {
 	// OutputText The assistant's text, joined from the response's output messages.
 	OutputText string `json:"output_text"`
 
-	// Response The endpoint's response, exactly as received.
-	Response map[string]interface{} `json:"response"`
+	// Response The endpoint's response, exactly as received (numbers digit for
+	// digit); an answer that is not a JSON object comes wrapped as
+	// `{"value": <the answer>}`.
+	Response json.RawMessage `json:"response"`
 }
 
 // Message defines model for Message.

@@ -264,7 +264,7 @@ export interface components {
             offset: number;
         };
         InvocationRequest: {
-            /** @description Passed to the agent as its `custom_inputs`. */
+            /** @description Passed to the agent as its `custom_inputs`, exactly as sent; numbers are kept digit for digit. */
             custom_inputs?: {
                 [key: string]: unknown;
             };
@@ -275,7 +275,11 @@ export interface components {
             endpoint_name: string;
             /** @description The assistant's text, joined from the response's output messages. */
             output_text: string;
-            /** @description The endpoint's response, exactly as received. */
+            /**
+             * @description The endpoint's response, exactly as received (numbers digit for
+             *     digit); an answer that is not a JSON object comes wrapped as
+             *     `{"value": <the answer>}`.
+             */
             response: {
                 [key: string]: unknown;
             };

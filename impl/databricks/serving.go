@@ -64,9 +64,11 @@ type Message struct {
 // Invocation is a request to an agent endpoint, in the Agent Framework
 // schema (`input`, never `messages`: agent endpoints refuse that with 400).
 type Invocation struct {
-	Input        []Message      `json:"input"`
-	CustomInputs map[string]any `json:"custom_inputs,omitempty"`
-	Metadata     map[string]any `json:"metadata"`
+	Input []Message `json:"input"`
+	// CustomInputs is the JSON text the client sent, passed on as it is:
+	// decoded into Go values, an integer beyond 2^53 would lose digits.
+	CustomInputs json.RawMessage `json:"custom_inputs,omitempty"`
+	Metadata     map[string]any  `json:"metadata"`
 }
 
 // InvocationResult is an agent's answer.

@@ -97,7 +97,9 @@ type agentRequest struct {
 		// ({"type": "input_text", "text": ...}).
 		Content json.RawMessage `json:"content"`
 	} `json:"input"`
-	CustomInputs map[string]any `json:"custom_inputs,omitempty"`
+	// CustomInputs is kept as sent, and echoed as custom_outputs digit for
+	// digit, as a model that passes its inputs through would.
+	CustomInputs json.RawMessage `json:"custom_inputs,omitempty"`
 }
 
 // invoke answers an agent invocation in the Responses API shape, echoing

@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/databricks"
@@ -21,6 +26,7 @@ import (
 // stack is the whole HTTP stack over the fake workspace and a store.
 type stack struct {
 	h          http.Handler
+	ws         *fakeworkspace.Workspace
 	alice, bob string
 	logs       *httpapi.SyncBuffer
 }
@@ -42,6 +48,7 @@ func newStack(t *testing.T, store *lakebase.Store) *stack {
 	}
 	return &stack{
 		h:     h,
+		ws:    ws,
 		alice: ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...),
 		bob:   ws.IssueToken(fakeworkspace.Bob, fakeworkspace.AllScopes...),
 		logs:  logs,
@@ -51,6 +58,16 @@ func newStack(t *testing.T, store *lakebase.Store) *stack {
 // do sends a request as the holder of token and returns the status and the
 // decoded JSON answer.
 func (s *stack) do(t *testing.T, token, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	rec := s.serve(t, token, method, path, body)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// serve sends a request as the holder of token and returns the recorded
+// answer.
+func (s *stack) serve(t *testing.T, token, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -65,9 +82,7 @@ func (s *stack) do(t *testing.T, token, method, path, body string) (int, map[str
 	}
 	rec := httptest.NewRecorder()
 	s.h.ServeHTTP(rec, req)
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
+	return rec
 }
 
 func (s *stack) want(t *testing.T, token, method, path, body string, want int) map[string]any {
@@ -189,6 +204,76 @@ func TestPreferenceValuesKeepEveryDigit(t *testing.T) {
 	if len(v.List) != 1 || v.List[0] != "18446744073709551617" {
 		t.Errorf("list came back as %v", v.List)
 	}
+}
+
+// TestInvocationsKeepEveryDigitOfCustomInputsAndTheAnswer: custom_inputs
+// reach the agent and the inference log as they were sent, and the agent's
+// answer comes back as it was given, with no number rounded through float64
+// (the fake agent echoes custom_inputs as custom_outputs).
+func TestInvocationsKeepEveryDigitOfCustomInputsAndTheAnswer(t *testing.T) {
+	store, dbURL := lakebasetest.NewStore(t)
+	s := newStack(t, store)
+	const (
+		orderID = "12345678901234567891"
+		pi      = "3.14159265358979323846264338327950288"
+		big     = "18446744073709551617"
+	)
+	body := `{"input":[{"role":"user","content":"book the flight"}],` +
+		`"custom_inputs":{"order_id": ` + orderID + `, "pi": ` + pi + `, "list": [ ` + big + ` ]}}`
+	rec := s.serve(t, s.alice, "POST", "/api/model-serving/endpoints/agent-chat/invocations", body)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+
+	// wantDigits checks the numbers of the object at path in raw, read as
+	// written.
+	wantDigits := func(where string, raw []byte, path ...string) {
+		t.Helper()
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%s: %v in %s", where, err, raw)
+		}
+		for _, k := range path {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		m, _ := v.(map[string]any)
+		got := fmt.Sprintf("%v %v %v", m["order_id"], m["pi"], m["list"])
+		if want := orderID + " " + pi + " [" + big + "]"; got != want {
+			t.Errorf("%s: %s, was sent as %s", where, got, want)
+		}
+	}
+	sent := s.ws.RequestsTo("/serving-endpoints/agent-chat/invocations")
+	if len(sent) != 1 {
+		t.Fatalf("%d invocations reached the agent, want 1", len(sent))
+	}
+	wantDigits("what the agent received", sent[0].Body, "custom_inputs")
+	wantDigits("what the client got back", rec.Body.Bytes(), "response", "custom_outputs")
+
+	// The inference log, read from the database as the user (row-level
+	// security shows the rows to no one else).
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.user_id', $1, true)", fakeworkspace.Alice); err != nil {
+		t.Fatal(err)
+	}
+	var request, response []byte
+	if err := tx.QueryRow(ctx, "SELECT request::text, response::text FROM model_inference_logs").Scan(&request, &response); err != nil {
+		t.Fatal(err)
+	}
+	wantDigits("the inference log's request", request, "custom_inputs")
+	wantDigits("the inference log's response", response, "custom_outputs")
 }
 
 // TestPreferenceValueThatIsNotUTF8Is400: a value is stored as it was sent,

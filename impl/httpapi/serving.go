@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -56,6 +57,8 @@ func (s *Server) InvokeServingEndpoint(ctx context.Context, req api.InvokeServin
 		inv.Input[i] = databricks.Message{Role: string(m.Role), Content: m.Content}
 	}
 	if req.Body.CustomInputs != nil {
+		// As sent (the contract keeps it raw), so that the agent and the
+		// inference log see every digit the client wrote.
 		inv.CustomInputs = *req.Body.CustomInputs
 	}
 	res, err := s.user.Invoke(ctx, req.EndpointName, inv)
@@ -63,9 +66,22 @@ func (s *Server) InvokeServingEndpoint(ctx context.Context, req api.InvokeServin
 	if err != nil {
 		return nil, err
 	}
-	var response map[string]any
-	if err := json.Unmarshal(res.Raw, &response); err != nil || response == nil {
-		response = map[string]any{"value": json.RawMessage(res.Raw)}
+	return api.InvokeServingEndpoint200JSONResponse{EndpointName: req.EndpointName, OutputText: res.Text, Response: asObject(res.Raw)}, nil
+}
+
+// asObject returns the endpoint's answer as the JSON object the contract
+// promises, as its own text: never decoded, so that no number loses a digit.
+// An answer that is not an object (an array, a string, null) is wrapped as
+// {"value": answer}. raw is valid JSON (Invoke checks it).
+func asObject(raw json.RawMessage) json.RawMessage {
+	if trimmed := bytes.TrimLeft(raw, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		return raw
 	}
-	return api.InvokeServingEndpoint200JSONResponse{EndpointName: req.EndpointName, OutputText: res.Text, Response: response}, nil
+	wrapped, err := json.Marshal(struct {
+		Value json.RawMessage `json:"value"`
+	}{raw})
+	if err != nil { // not JSON after all: never sent as if it were
+		return json.RawMessage(`{"value":null}`)
+	}
+	return wrapped
 }
