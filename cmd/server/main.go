@@ -28,6 +28,26 @@ import (
 	"github.com/onbehalf/onbehalf/web"
 )
 
+const (
+	// readTimeout bounds reading a request, its body included.
+	readTimeout = 30 * time.Second
+	// answerMargin is left for writing the answer once the handler returns.
+	answerMargin = 15 * time.Second
+)
+
+// writeTimeout is the server's write deadline, given the most a handler can
+// take: that of an agent invocation (httpapi.LongestInvocation, derived from
+// the retry policy and timeouts the clients and the store are built with).
+// net/http counts the deadline from the end of the request's headers, so it
+// must also cover reading the body, up to readTimeout. A shorter deadline
+// would let an agent act and have its answer cut off. The deadline outlasts
+// the handler rather than the handler being cut short to fit: cutting the
+// agent's call short would lose its answer just the same, after the agent
+// may have acted.
+func writeTimeout(handling time.Duration) time.Duration {
+	return readTimeout + handling + answerMargin
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -114,11 +134,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := &http.Server{
 		Handler:           metrics.Track(handler),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		// An agent invocation may take the whole invocation timeout.
-		WriteTimeout: cfg.InvokeTimeout + 15*time.Second,
-		IdleTimeout:  120 * time.Second,
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout(httpapi.LongestInvocation(clients.User, store)),
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	addr := ln.Addr().(*net.TCPAddr)
 	log.Info("listening", "addr", addr.String(), "port", addr.Port, "workspace", cfg.Host,

@@ -38,6 +38,13 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
+// Longest is the most a call under p can take, its retries included: no
+// retry starts once the budget is spent, and each attempt ends by the
+// attempt timeout.
+func (p RetryPolicy) Longest() time.Duration {
+	return p.Budget + p.AttemptTimeout
+}
+
 // RetryObserver hears about each retry as it starts (attempt 2 is the first
 // retry), for the logs and the metrics.
 type RetryObserver func(ctx context.Context, operation string, attempt int, cause error)

@@ -3,6 +3,7 @@ package databricks
 import (
 	"context"
 	"net/http"
+	"time"
 )
 
 // UserClient calls Databricks on behalf of the user whose credential is in
@@ -31,6 +32,13 @@ func newUserClient(opts Options, host string) *UserClient {
 		observe: opts.OnRetry,
 	}
 }
+
+// LongestCall is the most one call but Invoke (CurrentUser, a listing's
+// page) can take, its retries included.
+func (c *UserClient) LongestCall() time.Duration { return c.retry.Longest() }
+
+// LongestInvoke is the most Invoke can take, its retries included.
+func (c *UserClient) LongestInvoke() time.Duration { return c.invoke.Longest() }
 
 // Host returns the workspace URL.
 func (c *UserClient) Host() string { return c.host }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/onbehalf/onbehalf/gen/api"
 	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
 )
 
 // ListServingEndpoints answers with the serving endpoints the user can see.
@@ -43,7 +45,7 @@ func toServingEndpoint(e databricks.Endpoint) api.ServingEndpoint {
 
 // InvokeServingEndpoint sends the conversation to an agent endpoint as the
 // user, in the Agent Framework schema, and records the call in the user's
-// inference log.
+// inference log. Each of its waits is counted in LongestInvocation.
 func (s *Server) InvokeServingEndpoint(ctx context.Context, req api.InvokeServingEndpointRequestObject) (api.InvokeServingEndpointResponseObject, error) {
 	u, _, err := s.identify(ctx)
 	if err != nil {
@@ -67,6 +69,19 @@ func (s *Server) InvokeServingEndpoint(ctx context.Context, req api.InvokeServin
 		return nil, err
 	}
 	return api.InvokeServingEndpoint200JSONResponse{EndpointName: req.EndpointName, OutputText: res.Text, Response: asObject(res.Raw)}, nil
+}
+
+// LongestInvocation is the most InvokeServingEndpoint can take: the
+// identity call, the agent's, and the inference log's write (when store is
+// not nil), one after the other, each to its own bound. The server's write
+// deadline must outlast it: an answer cut off there leaves the user not
+// knowing that the agent acted.
+func LongestInvocation(user *databricks.UserClient, store *lakebase.Store) time.Duration {
+	longest := user.LongestCall() + user.LongestInvoke()
+	if store != nil {
+		longest += store.Timeout()
+	}
+	return longest
 }
 
 // asObject returns the endpoint's answer as the JSON object the contract

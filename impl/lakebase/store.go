@@ -38,6 +38,10 @@ type Store struct {
 	timeout time.Duration
 }
 
+// Timeout is the most one store operation waits, connecting included,
+// before it gives up.
+func (s *Store) Timeout() time.Duration { return s.timeout }
+
 // Close closes the store's connections.
 func (s *Store) Close() { s.pool.Close() }
 
