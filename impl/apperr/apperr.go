@@ -27,9 +27,14 @@ const (
 	Upstream                    // 502: Databricks failed on every attempt
 	Unavailable                 // 503: a dependency (Lakebase) is off or down
 	Timeout                     // 504: Databricks did not answer in time
+	// Canceled is a request whose client went away before its answer
+	// (a closed tab, a fetch aborted by the front end): 499, as nginx
+	// logs it. Nobody reads the answer; the logs and metrics tell it from a
+	// failure of ours.
+	Canceled
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthenticated", "forbidden", "not_found", "too_large", "rate_limited", "upstream", "unavailable", "timeout"}
+var kindNames = [...]string{"internal", "invalid", "unauthenticated", "forbidden", "not_found", "too_large", "rate_limited", "upstream", "unavailable", "timeout", "canceled"}
 
 // String returns the kind's name, as used in logs and metric labels.
 func (k Kind) String() string {

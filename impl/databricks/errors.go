@@ -35,9 +35,9 @@ func translate(parent context.Context, err error) error {
 		return e
 	}
 	if parent.Err() != nil {
-		// The client went away or the server is shutting down: nobody will
-		// read the answer, so report it as it is.
-		return apperr.Wrap(apperr.Internal, "The request was cancelled.", parent.Err())
+		// The client went away: nobody will read the answer, and it is no
+		// failure of ours or of Databricks.
+		return apperr.Wrap(apperr.Canceled, "The request was cancelled.", parent.Err())
 	}
 	var apiErr *apierr.APIError
 	if errors.As(err, &apiErr) {

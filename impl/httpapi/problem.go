@@ -26,7 +26,12 @@ var kindStatus = map[apperr.Kind]struct {
 	apperr.Upstream:        {http.StatusBadGateway, "Databricks failed"},
 	apperr.Unavailable:     {http.StatusServiceUnavailable, "Service unavailable"},
 	apperr.Timeout:         {http.StatusGatewayTimeout, "Databricks timed out"},
+	apperr.Canceled:        {statusClientClosedRequest, "Client closed request"},
 }
+
+// statusClientClosedRequest is nginx's status for a request whose client
+// went away first; no standard status says it, and no client reads it.
+const statusClientClosedRequest = 499
 
 // problemWriter writes every error answer of the server.
 type problemWriter struct{ log *slog.Logger }

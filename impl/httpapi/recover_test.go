@@ -34,8 +34,8 @@ func (s *SyncBuffer) String() string {
 	return s.b.String()
 }
 
-// lines returns the JSON log lines whose msg is msg.
-func (s *SyncBuffer) lines(t *testing.T, msg string) []map[string]any {
+// Lines returns the JSON log lines whose msg is msg.
+func (s *SyncBuffer) Lines(t *testing.T, msg string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
@@ -82,7 +82,7 @@ func TestAHandlerPanicIsA500Problem(t *testing.T) {
 			t.Errorf("the answer tells of the panic: %s", body)
 		}
 	}
-	internal := logs.lines(t, "internal error")
+	internal := logs.Lines(t, "internal error")
 	if len(internal) != 2 {
 		t.Fatalf("%d internal error lines, want 2", len(internal))
 	}
@@ -91,7 +91,7 @@ func TestAHandlerPanicIsA500Problem(t *testing.T) {
 		!strings.Contains(msg, "databricks.(*UserClient)") || internal[0]["correlation_id"] == nil {
 		t.Errorf("internal error line %v: want the panic, its stack and the correlation id", internal[0])
 	}
-	requests := logs.lines(t, "request")
+	requests := logs.Lines(t, "request")
 	if len(requests) != 2 || requests[0]["status"] != float64(500) || requests[0]["route"] != "GET /api/unity-catalog/catalogs" {
 		t.Errorf("request lines %v, want two with status 500 and the route", requests)
 	}
@@ -141,7 +141,7 @@ func TestRecoverPanics(t *testing.T) {
 	if status, body, err := get("/"); err != nil || status != 500 || !strings.Contains(body, "urn:onbehalf:problem:internal") {
 		t.Errorf("panic before the answer: %d %q %v", status, body, err)
 	}
-	internal := logs.lines(t, "internal error")
+	internal := logs.Lines(t, "internal error")
 	if len(internal) != 2 {
 		t.Fatalf("%d internal error lines, want 2 (begun, then not)", len(internal))
 	}
@@ -158,7 +158,7 @@ func TestRecoverPanics(t *testing.T) {
 	if _, _, err := get("/"); err == nil {
 		t.Error("http.ErrAbortHandler gave an answer")
 	}
-	if n := len(logs.lines(t, "internal error")); n != 2 {
+	if n := len(logs.Lines(t, "internal error")); n != 2 {
 		t.Errorf("http.ErrAbortHandler was logged as an internal error (%d lines)", n)
 	}
 }

@@ -25,9 +25,9 @@ func translate(parent context.Context, err error) error {
 		return e
 	}
 	if parent.Err() != nil {
-		// The client went away or the server is shutting down: nobody will
-		// read the answer.
-		return apperr.Wrap(apperr.Internal, "The request was cancelled.", parent.Err())
+		// The client went away: nobody will read the answer, and it is no
+		// failure of ours or of Lakebase.
+		return apperr.Wrap(apperr.Canceled, "The request was cancelled.", parent.Err())
 	}
 	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
 		return unavailable("Lakebase did not answer in time; try again shortly.", err)

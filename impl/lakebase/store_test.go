@@ -145,6 +145,16 @@ func TestPreferenceErrors(t *testing.T) {
 	}
 }
 
+// TestAQueryWhoseClientLeftIsCanceled: an operation whose request's client
+// has gone away is Canceled (logged as 499), not an internal error.
+func TestAQueryWhoseClientLeftIsCanceled(t *testing.T) {
+	s, _ := lakebasetest.NewStore(t)
+	ctx, leave := context.WithCancel(context.Background())
+	leave()
+	_, err := s.GetPreference(ctx, alice, "theme")
+	wantKind(t, err, apperr.Canceled)
+}
+
 // TestBadUserIDIsRefusedBeforeAnyQuery: the store is pointed at a port where
 // nothing listens, so a query would answer Unavailable; a refused user id
 // answers before that.
