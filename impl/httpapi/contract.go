@@ -37,9 +37,11 @@ func loadContract() (*openapi3.T, map[string]operation, error) {
 				return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 			}
 			in := map[string]string{}
-			for _, p := range append(item.Parameters, op.Parameters...) {
-				if p.Value != nil {
-					in[p.Value.Name] = p.Value.In
+			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range params {
+					if p.Value != nil {
+						in[p.Value.Name] = p.Value.In
+					}
 				}
 			}
 			ops[method+" "+path] = operation{ID: op.OperationID, Scopes: scopes, ParamIn: in}
