@@ -24,24 +24,35 @@ type fetchPage[T any] func(ctx context.Context, size int, pageToken string) (ite
 // collectWindow reads upstream pages in order until the window (plus one
 // item, to know whether more exist) is covered or the listing ends. It reads
 // no page the window does not need, and walks through the empty pages that
-// Databricks may return mid-listing.
+// Databricks may return mid-listing. Items before the offset are counted,
+// not kept: a request far into a long listing holds the window and one
+// page, not everything before it.
 func collectWindow[T any](ctx context.Context, w Window, fetch fetchPage[T]) (items []T, hasMore bool, err error) {
 	var (
-		seen  []T
-		token string
+		kept    []T // the items from the offset on
+		skipped int // the items before the offset, read and dropped
+		token   string
 	)
 	for {
-		page, next, err := fetch(ctx, w.pageSize(len(seen)), token)
+		page, next, err := fetch(ctx, w.pageSize(skipped+len(kept)), token)
 		if err != nil {
 			return nil, false, err
 		}
-		seen = append(seen, page...)
-		if len(seen) > w.Offset+w.Limit || next == "" {
+		skip := min(w.Offset-skipped, len(page))
+		skipped += skip
+		kept = append(kept, page[skip:]...)
+		if len(kept) > w.Limit || next == "" {
 			break
 		}
 		token = next
 	}
-	return sliceWindow(seen, w)
+	if len(kept) > w.Limit {
+		return kept[:w.Limit], true, nil
+	}
+	if kept == nil {
+		kept = []T{}
+	}
+	return kept, false, nil
 }
 
 // sliceWindow cuts the window out of a complete (or long enough) listing.

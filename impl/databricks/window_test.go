@@ -2,6 +2,7 @@ package databricks
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -71,5 +72,47 @@ func TestCollectWindowIsRightAcrossPagesAndReadsNoMore(t *testing.T) {
 				t.Errorf("read %d upstream pages, want %d", src.calls, tt.wantCalls)
 			}
 		})
+	}
+}
+
+// TestCollectWindowKeepsOnlyTheWindow: a window far into a long listing
+// holds its own items and a page at a time, not every item before it. The
+// items here are 4 KiB each: keeping the 10,000 before the offset would
+// allocate over 40 MB.
+func TestCollectWindowKeepsOnlyTheWindow(t *testing.T) {
+	type item struct {
+		n int
+		_ [4088]byte
+	}
+	items := make([]item, 10_100)
+	for i := range items {
+		items[i].n = i
+	}
+	var calls int
+	fetch := func(_ context.Context, size int, token string) ([]item, string, error) {
+		calls++
+		pos, _ := strconv.Atoi(token)
+		end := min(pos+min(size, maxUpstreamPage), len(items))
+		next := ""
+		if end < len(items) {
+			next = strconv.Itoa(end)
+		}
+		return items[pos:end], next, nil // the source's own memory: no allocation
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, more, err := collectWindow(context.Background(), Window{Offset: 10_000, Limit: 50}, fetch)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 50 || !more || got[0].n != 10_000 || got[49].n != 10_049 {
+		t.Fatalf("got %d items, more=%v; want items 10000 to 10049 and more", len(got), more)
+	}
+	if calls != 11 {
+		t.Errorf("read %d upstream pages, want 11", calls)
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 4<<20 {
+		t.Errorf("allocated %d MB to return 50 items of 4 KiB: the items before the offset were kept", allocated>>20)
 	}
 }
