@@ -170,7 +170,7 @@ func collectFields(err error, out *[]apperr.Field) {
 func bodyField(err error) apperr.Field {
 	var schemaErr *openapi3.SchemaError
 	if errors.As(err, &schemaErr) {
-		return apperr.Field{Location: "body", Name: "/" + strings.Join(schemaErr.JSONPointer(), "/"), Message: schemaErr.Reason}
+		return apperr.Field{Location: "body", Name: "/" + strings.Join(schemaErr.JSONPointer(), "/"), Message: schemaReason(schemaErr)}
 	}
 	var parseErr *openapi3filter.ParseError
 	if errors.As(err, &parseErr) {
@@ -185,7 +185,7 @@ func bodyField(err error) apperr.Field {
 func reasonOf(reqErr *openapi3filter.RequestError) string {
 	var schemaErr *openapi3.SchemaError
 	if errors.As(reqErr.Err, &schemaErr) {
-		return schemaErr.Reason
+		return schemaReason(schemaErr)
 	}
 	var parseErr *openapi3filter.ParseError
 	if errors.As(reqErr.Err, &parseErr) {
@@ -195,4 +195,13 @@ func reasonOf(reqErr *openapi3filter.RequestError) string {
 		return reqErr.Reason
 	}
 	return "invalid value"
+}
+
+// schemaReason is the rule a value breaks, in kin-openapi's words except
+// where those speak of its own insides.
+func schemaReason(e *openapi3.SchemaError) string {
+	if e.Reason == "cannot convert json.Number to float64" {
+		return "the number is beyond what this API accepts (a 64-bit floating-point number, up to about 1.8e308)"
+	}
+	return e.Reason
 }

@@ -133,3 +133,19 @@ func TestValidationLogsNoValue(t *testing.T) {
 		t.Errorf("the log holds a value the client sent: %.600s", s.logs.String())
 	}
 }
+
+// TestANumberBeyondFloat64IsNamed: a number too large for the validator
+// (which reads numbers as 64-bit floats) is refused with what is wrong with
+// it, not with the validator's own wording.
+func TestANumberBeyondFloat64IsNamed(t *testing.T) {
+	s := newStack(t, nil)
+	status, prob, raw := send(t, s, "PUT", "/api/preferences/theme", "application/json", `{"value":1e400}`)
+	errs, _ := prob["errors"].([]any)
+	if status != 400 || len(errs) != 1 {
+		t.Fatalf("%d %.300s, want 400 with one error", status, raw)
+	}
+	first, _ := errs[0].(map[string]any)
+	if msg, _ := first["message"].(string); first["name"] != "/value" || !strings.Contains(msg, "beyond what this API accepts") {
+		t.Errorf("error %v, want /value named as a number out of range", first)
+	}
+}
