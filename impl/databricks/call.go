@@ -20,15 +20,48 @@ import (
 const userAgent = "onbehalf"
 
 // call is one HTTP request of a user's call: method, path and query on the
-// workspace host, and the JSON body to send (nil for none).
+// workspace host, the JSON body to send (nil for none), and what of the
+// client's request it carries.
 type call struct {
-	method string
-	path   string
-	query  url.Values
-	body   any
-	// input says the body carries the client's own input, which Databricks
-	// may refuse on its merits (see inputRefused).
-	input bool
+	method  string
+	path    string
+	query   url.Values
+	body    any
+	carries carries
+}
+
+// carries is what of the client's request a call passes to Databricks,
+// which decides whose fault Databricks refusing the call is (see refused).
+type carries int
+
+const (
+	// nothing: only what onbehalf chose (the current user, a listing's
+	// page size and token). Any 4xx refusal but 401, 403, 404 and 429 is
+	// ours, a 400 included.
+	nothing carries = iota
+	// names: names the client gave (a catalog, schema or endpoint). A 400
+	// is Databricks judging them: the client's to fix.
+	names
+	// input: the client's own input as the body (an agent invocation's
+	// messages and custom inputs). A 400, 413 or 422 is the client's.
+	input
+)
+
+// refused translates the error answer err to a call that carries what it
+// carries. Errors it leaves to translate are returned as they are. Either
+// way the message kept for the log is bounded.
+func refused(what carries, err error) error {
+	var apiErr *apierr.APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Message = loggedMessage(apiErr.Message)
+	}
+	switch what {
+	case nothing:
+		return ownRequestRefused(err)
+	case input:
+		return inputRefused(err)
+	}
+	return err
 }
 
 // send makes one attempt of c with the token of the context's credential and
@@ -82,10 +115,7 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 	// parser's allocations.
 	if resp.StatusCode >= 400 || resp.Request == nil || resp.Request.URL.Path != req.URL.Path {
 		if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
-			if r.input {
-				return nil, inputRefused(err)
-			}
-			return nil, err
+			return nil, refused(r.carries, err)
 		}
 	}
 	raw, err := readBody(resp)
@@ -105,11 +135,12 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 	return raw, nil
 }
 
-// getJSON makes one GET call under the retry policy and decodes the answer
+// getJSON makes r a GET call under the retry policy and decodes the answer
 // into out.
-func (c *UserClient) getJSON(ctx context.Context, operation, path string, query url.Values, out any) error {
+func (c *UserClient) getJSON(ctx context.Context, operation string, r call, out any) error {
+	r.method = http.MethodGet
 	return c.retry.do(ctx, operation, c.observe, func(ctx context.Context) error {
-		raw, err := c.send(ctx, call{method: http.MethodGet, path: path, query: query}, "", nil)
+		raw, err := c.send(ctx, r, "", nil)
 		if err != nil {
 			return err
 		}

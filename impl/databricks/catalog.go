@@ -24,7 +24,7 @@ type (
 func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, bool, error) {
 	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalogInfo, string, error) {
 		var resp catalogsPage
-		err := c.getJSON(ctx, "uc.catalogs.list", "/api/2.1/unity-catalog/catalogs", pageQuery(nil, size, token), &resp)
+		err := c.getJSON(ctx, "uc.catalogs.list", call{path: "/api/2.1/unity-catalog/catalogs", query: pageQuery(nil, size, token)}, &resp)
 		return resp.Catalogs, resp.NextPageToken, err
 	})
 	out := make([]Catalog, len(infos))
@@ -40,8 +40,8 @@ func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, boo
 func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Window) ([]Schema, bool, error) {
 	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]schemaInfo, string, error) {
 		var resp schemasPage
-		err := c.getJSON(ctx, "uc.schemas.list", "/api/2.1/unity-catalog/schemas",
-			pageQuery(url.Values{"catalog_name": {catalogName}}, size, token), &resp)
+		err := c.getJSON(ctx, "uc.schemas.list", call{path: "/api/2.1/unity-catalog/schemas",
+			query: pageQuery(url.Values{"catalog_name": {catalogName}}, size, token), carries: names}, &resp)
 		return resp.Schemas, resp.NextPageToken, err
 	})
 	out := make([]Schema, len(infos))
@@ -56,8 +56,8 @@ func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Wind
 func (c *UserClient) ListTables(ctx context.Context, catalogName, schemaName string, w Window) ([]Table, bool, error) {
 	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]tableInfo, string, error) {
 		var resp tablesPage
-		err := c.getJSON(ctx, "uc.tables.list", "/api/2.1/unity-catalog/tables",
-			pageQuery(url.Values{"catalog_name": {catalogName}, "schema_name": {schemaName}}, size, token), &resp)
+		err := c.getJSON(ctx, "uc.tables.list", call{path: "/api/2.1/unity-catalog/tables",
+			query: pageQuery(url.Values{"catalog_name": {catalogName}, "schema_name": {schemaName}}, size, token), carries: names}, &resp)
 		return resp.Tables, resp.NextPageToken, err
 	})
 	out := make([]Table, len(infos))

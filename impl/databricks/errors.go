@@ -70,8 +70,8 @@ func unprocessed(err error) bool {
 }
 
 // fromStatus maps a Databricks error status to our kinds: 401, 403, 404 and
-// 429 pass on as they are, a 400 is Invalid (Databricks judged a name or
-// token the client gave), 5xx are upstream failures that the retry policy
+// 429 pass on as they are, a 400 is Invalid (Databricks judged a name the
+// client gave; a call that carries none says so, see refused), 5xx are upstream failures that the retry policy
 // retries, and any other status is Internal.
 //
 // Any other 4xx (405, 409, 410, 413, 422, ...) is Databricks refusing a
@@ -100,6 +100,17 @@ func fromStatus(status int, message, retryAfter string, cause error) error {
 	default:
 		return &apperr.Error{Kind: apperr.Internal, Detail: fmt.Sprintf("Databricks refused a request onbehalf made (HTTP %d).", status), Reason: "upstream_refused", Err: cause}
 	}
+}
+
+// ownRequestRefused translates the error answer to a call that carries
+// nothing the client gave: a 400 is Databricks refusing what onbehalf
+// chose, as fromStatus has any other 4xx but 401, 403, 404 and 429.
+func ownRequestRefused(err error) error {
+	var apiErr *apierr.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
+		return &apperr.Error{Kind: apperr.Internal, Detail: "Databricks refused a request onbehalf made (HTTP 400).", Reason: "upstream_refused", Err: err}
+	}
+	return err
 }
 
 // inputRefused translates the error answer to a call that passes the

@@ -2,6 +2,7 @@ package databricks_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -130,5 +131,52 @@ func TestTheServicePrincipalsErrorAnswerIsKeptBounded(t *testing.T) {
 	}
 	if n := len(err.Error()); n > 5<<10 {
 		t.Errorf("the error's text is %d bytes, want at most %d", n, 5<<10)
+	}
+}
+
+// TestA400IsTheClientsOnlyForWhatTheClientGave: Databricks answering 400 to
+// a call that carries names the client gave (a catalog, an endpoint) or
+// their input is the client's to fix (Invalid); to a call that carries only
+// what onbehalf chose (the current user, the catalog listing) it is ours
+// (Internal), as the contracts of getCurrentUser and getWorkspaceInfo list
+// no 400. Either way, one attempt, and the message kept is bounded.
+func TestA400IsTheClientsOnlyForWhatTheClientGave(t *testing.T) {
+	ws, c := setup(t)
+	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+	inv := databricks.Invocation{Input: []databricks.Message{{Role: "user", Content: "hello"}}}
+	for _, tc := range []struct {
+		name, path string
+		call       func() error
+		want       apperr.Kind
+		status     int // 400 if 0
+	}{
+		{"current user", "/api/2.0/preview/scim/v2/Me", func() error { _, err := c.CurrentUser(as(tok)); return err }, apperr.Internal, 0},
+		{"catalogs", "/api/2.1/unity-catalog/catalogs", func() error { _, _, err := c.ListCatalogs(as(tok), databricks.Window{Limit: 10}); return err }, apperr.Internal, 0},
+		{"endpoints", "/api/2.0/serving-endpoints", func() error { _, _, err := c.ListEndpoints(as(tok), databricks.Window{Limit: 10}); return err }, apperr.Internal, 0},
+		{"schemas of a catalog", "/api/2.1/unity-catalog/schemas", func() error { _, _, err := c.ListSchemas(as(tok), "main", databricks.Window{Limit: 10}); return err }, apperr.Invalid, 0},
+		{"tables of a schema", "/api/2.1/unity-catalog/tables", func() error {
+			_, _, err := c.ListTables(as(tok), "main", "default", databricks.Window{Limit: 10})
+			return err
+		}, apperr.Invalid, 0},
+		{"an endpoint", "/api/2.0/serving-endpoints/agent-chat", func() error { _, err := c.GetEndpoint(as(tok), "agent-chat"); return err }, apperr.Invalid, 0},
+		{"an invocation", "/serving-endpoints/agent-chat/invocations", func() error { _, err := c.Invoke(as(tok), "agent-chat", inv); return err }, apperr.Invalid, 0},
+		{"an invocation's 422", "/serving-endpoints/agent-chat/invocations", func() error { _, err := c.Invoke(as(tok), "agent-chat", inv); return err }, apperr.Invalid, http.StatusUnprocessableEntity},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status := cmp.Or(tc.status, http.StatusBadRequest)
+			ws.InjectFault(fakeworkspace.Fault{Path: tc.path, Status: status, Message: strings.Repeat("x", 20<<10)})
+			t.Cleanup(ws.ClearFaults)
+			ws.ResetRequests()
+			err := tc.call()
+			if got := apperr.KindOf(err); got != tc.want {
+				t.Errorf("kind %v, want %v", got, tc.want)
+			}
+			if n := len(ws.RequestsTo(tc.path)); n != 1 {
+				t.Errorf("%d attempts, want 1", n)
+			}
+			if err != nil && len(err.Error()) > 5<<10 {
+				t.Errorf("the error's text is %d bytes, want at most %d", len(err.Error()), 5<<10)
+			}
+		})
 	}
 }

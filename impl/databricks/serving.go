@@ -23,7 +23,7 @@ type Endpoint struct {
 // user can see. Databricks lists them all in one answer.
 func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, bool, error) {
 	var resp endpointsPage
-	if err := c.getJSON(ctx, "serving.endpoints.list", "/api/2.0/serving-endpoints", nil, &resp); err != nil {
+	if err := c.getJSON(ctx, "serving.endpoints.list", call{path: "/api/2.0/serving-endpoints"}, &resp); err != nil {
 		return nil, false, err
 	}
 	all := make([]Endpoint, len(resp.Endpoints))
@@ -36,7 +36,7 @@ func (c *UserClient) ListEndpoints(ctx context.Context, w Window) ([]Endpoint, b
 // GetEndpoint returns one serving endpoint, if the context's user can see it.
 func (c *UserClient) GetEndpoint(ctx context.Context, name string) (Endpoint, error) {
 	var e servingEndpoint
-	if err := c.getJSON(ctx, "serving.endpoints.get", "/api/2.0/serving-endpoints/"+url.PathEscape(name), nil, &e); err != nil {
+	if err := c.getJSON(ctx, "serving.endpoints.get", call{path: "/api/2.0/serving-endpoints/" + url.PathEscape(name), carries: names}, &e); err != nil {
 		return Endpoint{}, err
 	}
 	return toEndpoint(e.Name, e.State, e.Task, e.Creator), nil
@@ -92,7 +92,7 @@ func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation
 	var raw []byte
 	err := c.invoke.do(ctx, "serving.endpoints.invoke", c.observe, func(ctx context.Context) error {
 		var err error
-		raw, err = c.send(ctx, call{method: http.MethodPost, path: "/serving-endpoints/" + url.PathEscape(endpoint) + "/invocations", body: inv, input: true}, "", nil)
+		raw, err = c.send(ctx, call{method: http.MethodPost, path: "/serving-endpoints/" + url.PathEscape(endpoint) + "/invocations", body: inv, carries: input}, "", nil)
 		return err
 	})
 	res := InvocationResult{Latency: time.Since(start)}
