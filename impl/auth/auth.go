@@ -53,7 +53,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, requi
 		if !failed {
 			reason = ReasonOther
 		}
-		meta.Auth = &reqctx.AuthDecision{TokenPresent: r.Header.Get(TokenHeader) != "", Reason: reason}
+		// A header of only spaces is no token, as credential has it.
+		meta.Auth = &reqctx.AuthDecision{TokenPresent: strings.TrimSpace(r.Header.Get(TokenHeader)) != "", Reason: reason}
 		return ctx, err
 	}
 	meta.AuthMethod = cred.Method

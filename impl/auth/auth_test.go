@@ -54,6 +54,23 @@ func TestAuthenticateRefusesMalformedTokens(t *testing.T) {
 	}
 }
 
+// TestAHeaderOfSpacesIsNoToken: a token header holding only whitespace is a
+// missing token, and its decision says no token was present (not a token
+// present and missing at once).
+func TestAHeaderOfSpacesIsNoToken(t *testing.T) {
+	a := New(Config{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	r := httptest.NewRequest("GET", "/api/user/me", nil)
+	r.Header.Set(TokenHeader, "   ")
+	meta := &reqctx.Meta{}
+	_, err := a.Authenticate(reqctx.WithMeta(context.Background(), meta), r, nil)
+	if e := apperr.As(err); e == nil || e.Reason != ReasonMissingToken {
+		t.Fatalf("error %v, want missing_token", err)
+	}
+	if meta.Auth == nil || meta.Auth.TokenPresent || meta.Auth.Reason != ReasonMissingToken {
+		t.Errorf("decision %+v, want no token present, missing_token", meta.Auth)
+	}
+}
+
 // TestScopeCheckRecordsFactsAboutTheTokenOnly: each request's scope check
 // leaves on the request's Meta, for its auth_event line, the token's length,
 // the scopes found, those required, whether they are present and which are
