@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,6 +142,44 @@ func TestRunFallsBackToTheServicePrincipalOnlyWhenToldTo(t *testing.T) {
 	toks := demoTokens(out)
 	if code, body := get(t, base+"/api/user/me", toks[0]); code != http.StatusOK || body["auth_method"] != "obo" {
 		t.Errorf("with alice's token: %d %v, want obo", code, body)
+	}
+}
+
+// TestRunListensOnLoopbackWhereRequestsNeedNoToken: local development and
+// the demo answer a request without a token as someone (the developer, the
+// service principal, the demo's users), so by default they listen on
+// loopback only, not to the whole network; production listens on every
+// interface, as Databricks Apps' proxy needs, and APP_LISTEN_HOST says
+// otherwise.
+func TestRunListensOnLoopbackWhereRequestsNeedNoToken(t *testing.T) {
+	fake, err := fakeworkspace.Serve("127.0.0.1:0", fakeworkspace.New().Handler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fake.Close() })
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"demo", map[string]string{}, "127.0.0.1"},
+		{"local", map[string]string{"APP_ENV": "local", "DATABRICKS_HOST": fake.URL, "DATABRICKS_USER_TOKEN": "dapi-x"}, "127.0.0.1"},
+		{"local, told otherwise", map[string]string{"APP_ENV": "local", "APP_LISTEN_HOST": "0.0.0.0"}, "::"}, // Go listens on both stacks
+		{"production", map[string]string{"DATABRICKS_HOST": fake.URL}, "::"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, out := started(t, tc.vars)
+			for _, l := range out.lines() {
+				var rec struct{ Msg, Addr string }
+				if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
+					if host, _, _ := net.SplitHostPort(rec.Addr); host != tc.want {
+						t.Errorf("listens on %s, want host %s", rec.Addr, tc.want)
+					}
+					return
+				}
+			}
+			t.Error("no listening line")
+		})
 	}
 }
 

@@ -6,13 +6,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Secret is a string that is never printed: not by fmt, not by slog, not as JSON.
+// Secret is a string that is never printed: not by fmt (whatever the verb),
+// not by slog, not as JSON.
 type Secret string
 
 // String hides the value.
@@ -22,6 +24,10 @@ func (s Secret) String() string {
 	}
 	return "<redacted>"
 }
+
+// Format hides the value from every fmt verb: with String alone, %#v and
+// %x would print it.
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
 
 // LogValue hides the value from slog.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
@@ -36,6 +42,12 @@ func (s Secret) Reveal() string { return string(s) }
 type Config struct {
 	// Port is the listen port (DATABRICKS_APP_PORT, default 8000; 0 picks a free one).
 	Port int
+	// ListenHost is the address listened on (APP_LISTEN_HOST): by default
+	// loopback only (127.0.0.1) in local development and the demo, which
+	// answer requests without a token as the developer, the service
+	// principal or the demo's users; every interface ("") otherwise, as
+	// Databricks Apps' proxy needs.
+	ListenHost string
 	// Host is the workspace URL (DATABRICKS_HOST). Empty starts the demo mode.
 	Host string
 	// ClientID and ClientSecret are the app's service principal
@@ -99,9 +111,6 @@ func Load(getenv func(string) string) (Config, error) {
 		AppName:      getenv("DATABRICKS_APP_NAME"),
 		UserToken:    Secret(strings.TrimSpace(getenv("DATABRICKS_USER_TOKEN"))),
 		DatabaseURL:  Secret(getenv("DATABASE_URL")),
-		Migrate:      !strings.EqualFold(getenv("APP_MIGRATE"), "off"),
-		// Checked below: anything but on/off is refused.
-		MetricsPerUser: true,
 		Lakebase: Lakebase{
 			Host:     strings.TrimSpace(getenv("PGHOST")),
 			Port:     strings.TrimSpace(getenv("PGPORT")),
@@ -123,19 +132,18 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("APP_ENV must be local or production, not %q", env))
 	}
-	switch v := strings.ToLower(getenv("APP_SP_FALLBACK")); v {
-	case "", "false", "0", "no":
-	case "true", "1", "yes":
-		c.SPFallback = true
-	default:
-		errs = append(errs, fmt.Errorf("APP_SP_FALLBACK must be true or false"))
-	}
-	switch v := strings.ToLower(strings.TrimSpace(getenv("APP_METRICS_PER_USER"))); v {
-	case "", "on", "true":
-	case "off", "false":
-		c.MetricsPerUser = false
-	default:
-		errs = append(errs, fmt.Errorf("APP_METRICS_PER_USER must be on or off"))
+	for _, v := range []struct {
+		name string
+		def  bool
+		to   *bool
+	}{
+		{"APP_SP_FALLBACK", false, &c.SPFallback},
+		{"APP_MIGRATE", true, &c.Migrate},
+		{"APP_METRICS_PER_USER", true, &c.MetricsPerUser},
+	} {
+		if *v.to, err = boolVar(getenv, v.name, v.def); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.LogLevel, err = logLevel(getenv("LOG_LEVEL")); err != nil {
 		errs = append(errs, err)
@@ -145,6 +153,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.InvokeTimeout, err = durationVar(getenv, "APP_INVOKE_TIMEOUT", 120*time.Second); err != nil {
 		errs = append(errs, err)
+	}
+	c.ListenHost = strings.TrimSpace(getenv("APP_LISTEN_HOST"))
+	if c.ListenHost == "" && (c.Local || c.Demo()) {
+		c.ListenHost = "127.0.0.1"
 	}
 	errs = append(errs, c.Lakebase.check()...)
 	errs = append(errs, c.checkSafety()...)
@@ -204,6 +216,21 @@ func intVar(getenv func(string) string, name string, def int) (int, error) {
 		return def, nil
 	}
 	return strconv.Atoi(v)
+}
+
+// boolVar reads a switch: on, true, yes or 1; off, false, no or 0 (any
+// case); def when unset. Anything else is refused rather than read as
+// either: APP_MIGRATE=false once ran the migrations.
+func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(getenv(name))) {
+	case "":
+		return def, nil
+	case "on", "true", "yes", "1":
+		return true, nil
+	case "off", "false", "no", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s must be on or off (or true or false)", name)
 }
 
 func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {

@@ -79,6 +79,8 @@ func TestLoadRefusesUnsafeSettings(t *testing.T) {
 		{"port out of range", with(nil, "DATABRICKS_APP_PORT", "70000"), "DATABRICKS_APP_PORT"},
 		{"bad APP_ENV", with(nil, "APP_ENV", "staging"), "APP_ENV must be"},
 		{"bad fallback flag", with(nil, "APP_SP_FALLBACK", "maybe"), "APP_SP_FALLBACK must be"},
+		{"bad migrate switch", with(nil, "APP_MIGRATE", "skip"), "APP_MIGRATE must be on or off"},
+		{"bad metrics switch", with(nil, "APP_METRICS_PER_USER", "none"), "APP_METRICS_PER_USER must be on or off"},
 		{"bad timeout", with(nil, "APP_UPSTREAM_TIMEOUT", "30"), "APP_UPSTREAM_TIMEOUT"},
 		{"negative timeout", with(nil, "APP_INVOKE_TIMEOUT", "-1s"), "APP_INVOKE_TIMEOUT"},
 		{"bad log level", with(nil, "LOG_LEVEL", "loud"), "LOG_LEVEL"},
@@ -90,6 +92,23 @@ func TestLoadRefusesUnsafeSettings(t *testing.T) {
 				t.Errorf("err %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestSwitchesReadEitherWay: every on/off setting takes the same words, so
+// APP_MIGRATE=false does what it says.
+func TestSwitchesReadEitherWay(t *testing.T) {
+	for _, v := range []struct {
+		value string
+		want  bool
+	}{{"off", false}, {"false", false}, {"No", false}, {"0", false}, {"on", true}, {"TRUE", true}, {"yes", true}, {"1", true}} {
+		c, err := Load(env(map[string]string{"APP_MIGRATE": v.value, "APP_METRICS_PER_USER": v.value, "APP_ENV": "local", "APP_SP_FALLBACK": v.value}))
+		if err != nil {
+			t.Fatalf("%s: %v", v.value, err)
+		}
+		if c.Migrate != v.want || c.MetricsPerUser != v.want || c.SPFallback != v.want {
+			t.Errorf("%s: migrate %v, per-user metrics %v, fallback %v; want all %v", v.value, c.Migrate, c.MetricsPerUser, c.SPFallback, v.want)
+		}
 	}
 }
 
@@ -111,7 +130,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%v %+v %s", c, c, c.ClientSecret)
+	fmt.Fprintf(&sb, "%v %+v %#v %s %q %x %X", c, c, c, c.ClientSecret, c.ClientSecret, c.UserToken, c.DatabaseURL)
 	slog.New(slog.NewJSONHandler(&sb, nil)).Info("config", "config", c, "secret", c.ClientSecret)
 	slog.New(slog.NewTextHandler(&sb, nil)).Info("config", "secret", c.UserToken)
 	for _, secret := range []string{"client-secret-value", "user-token-value", "db-password-value"} {
