@@ -1,17 +1,31 @@
 import { useState, type FormEvent } from "react";
-import { api, API_TIMEOUT_MS, unwrap } from "../api";
+import { api, API_TIMEOUT_MS, unwrap, type Schemas } from "../api";
+import { parseExact, stringifyExact } from "../exactJson";
 import { useAction, useCall } from "../useCall";
 import { ErrorView, Loading, PagedTable, Show } from "../ui";
 
 const PAGE = 20;
 
-/** parseValue reads the value field as JSON, or as a plain string when it is not JSON. */
+/**
+ * parseValue reads the value field as JSON, every number as written, or as
+ * a plain string when it is not JSON.
+ */
 function parseValue(text: string): unknown {
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    return parseExact(text);
+  } catch (e) {
+    if (e instanceof SyntaxError) return text;
+    throw e;
   }
+}
+
+/**
+ * readPage reads a page of preferences from the answer's text, not through
+ * JSON.parse, so that the values shown, and saved back by Edit, keep every
+ * digit the server kept.
+ */
+function readPage(text: string): Schemas["PreferencePage"] {
+  return parseExact(text) as Schemas["PreferencePage"];
 }
 
 /** Preferences views, edits and deletes the user's preferences (kept in Lakebase). */
@@ -19,13 +33,15 @@ export function Preferences() {
   const [offset, setOffset] = useState(0);
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
-  const [list, reload] = useCall(() => unwrap(api.GET("/api/preferences", { params: { query: { limit: PAGE, offset } } })), [offset]);
-  const [saving, save] = useAction((k: string, v: unknown) => unwrap(api.PUT("/api/preferences/{key}", { params: { path: { key: k } }, body: { value: v } })));
+  const [list, reload] = useCall(async () => readPage(await unwrap(api.GET("/api/preferences", { params: { query: { limit: PAGE, offset } }, parseAs: "text" }))), [offset]);
+  const [saving, save] = useAction((k: string, text: string) =>
+    unwrap(api.PUT("/api/preferences/{key}", { params: { path: { key: k } }, body: { value: parseValue(text) }, bodySerializer: stringifyExact })),
+  );
   const [deleting, remove] = useAction((k: string) => unwrap(api.DELETE("/api/preferences/{key}", { params: { path: { key: k } } })));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (await save(key, parseValue(value))) {
+    if (await save(key, value)) {
       setKey("");
       setValue("");
       reload();
@@ -55,10 +71,10 @@ export function Preferences() {
             cells={(p) => (
               <>
                 <td>{p.key}</td>
-                <td><code>{JSON.stringify(p.value)}</code></td>
+                <td><code>{stringifyExact(p.value)}</code></td>
                 <td>{new Date(p.updated_at).toLocaleString()}</td>
                 <td>
-                  <button onClick={() => (setKey(p.key), setValue(JSON.stringify(p.value)))} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
+                  <button onClick={() => (setKey(p.key), setValue(stringifyExact(p.value)))} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
                   <button onClick={() => del(p.key)} aria-label={`Delete ${p.key}`}>Delete</button>
                 </td>
               </>
