@@ -1,7 +1,8 @@
 // The front end's API wrapper (src/api.ts) in Node, against a small HTTP
 // server that answers what a test needs: a problem becomes an ApiError with
 // the typed problem, a request without an answer ends at the timeout with a
-// clear ApiError, and an answer that is not a problem still says what came.
+// clear ApiError (an invocation's without inviting a blind retry), and an
+// answer that is not a problem still says what came.
 // src/api.ts is bundled by esbuild (Vite's own) into a temporary module.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +25,7 @@ before(async () => {
   await build({ entryPoints: [new URL("../src/api.ts", import.meta.url).pathname], bundle: true, format: "esm", platform: "neutral", outfile: out, logLevel: "silent" });
   mod = await import(out);
   server = createServer((req, res) => {
-    if (req.url?.startsWith("/api/user/me/workspace")) return; // never answers
+    if (req.url?.startsWith("/api/user/me/workspace") || req.url?.endsWith("/invocations")) return; // never answers
     if (req.url?.startsWith("/api/model-serving/endpoints")) {
       res.writeHead(403, { "Content-Type": "application/problem+json" });
       res.end(JSON.stringify({ type: "urn:onbehalf:problem:missing_scope", title: "Forbidden", status: 403, detail: "Your access token lacks serving.serving-endpoints.", correlation_id: "c1", missing_scopes: ["serving.serving-endpoints"], remediation: ["restart", "re-consent"] }));
@@ -68,6 +69,23 @@ describe("src/api.ts", () => {
     assert.equal(err.timedOut, true);
     assert.equal(err.problem, undefined);
     assert.match(err.message, /^No answer from the server within 300 ms\./);
+  });
+
+  test("an invocation's timeout says the agent may have acted, not to try again", { timeout: 10_000 }, async () => {
+    const call = mod.createApi(base, 300).POST("/api/model-serving/endpoints/{endpoint_name}/invocations", { params: { path: { endpoint_name: "agent-chat" } }, body: { input: [{ role: "user", content: "hi" }] } });
+    const err = await mod.unwrap(call, 300, { acts: true }).catch((/** @type {any} */ e) => e);
+    assert.ok(err instanceof mod.ApiError, String(err));
+    assert.equal(err.timedOut, true);
+    assert.match(err.message, /^No answer from the server within 300 ms\. .*the agent may have acted/);
+    assert.doesNotMatch(err.message, /try again/);
+  });
+
+  test("the browser waits longer than the server's own bounds", () => {
+    // The server's longest with its defaults: a preference call is the
+    // identity (35 s) and one Lakebase operation (5 s); an agent invocation
+    // is httpapi.LongestInvocation, 35 s + 125 s + 5 s.
+    assert.ok(mod.API_TIMEOUT_MS > 40_000, `API_TIMEOUT_MS ${mod.API_TIMEOUT_MS}`);
+    assert.ok(mod.INVOKE_TIMEOUT_MS > 165_000, `INVOKE_TIMEOUT_MS ${mod.INVOKE_TIMEOUT_MS}`);
   });
 
   test("an answer that is not a problem says what came", async () => {

@@ -8,10 +8,27 @@ import type { components, paths } from "../../gen/ts/schema";
 export type Schemas = components["schemas"];
 export type Problem = Schemas["Problem"];
 
-/** How long the front end waits for one API answer: a little more than the server's own upstream timeout (30 s). */
-export const API_TIMEOUT_MS = 35_000;
-/** How long it waits for an agent's answer: a little more than the server's invocation timeout (120 s). */
-export const INVOKE_TIMEOUT_MS = 130_000;
+// The browser waits longer than the server can take, so that it never gives
+// up on an answer still to come. The server's bounds, with its defaults:
+// one Databricks call up to 35 s, retries included (RetryPolicy.Longest:
+// the 5 s retry budget of databricks.DefaultRetryPolicy + APP_UPSTREAM_TIMEOUT,
+// 30 s); an agent's call up to 125 s (the same budget + APP_INVOKE_TIMEOUT,
+// 120 s); one Lakebase operation up to 5 s (lakebase.DefaultTimeout). On top,
+// 15 s for the answer to arrive, as the server leaves itself (answerMargin
+// in cmd/server). A server run with longer timeouts needs these raised.
+
+/**
+ * How long the front end waits for one API answer: the slowest is a
+ * preference or inference-log call, the user's identity (35 s) then one
+ * Lakebase operation (5 s).
+ */
+export const API_TIMEOUT_MS = (35 + 5 + 15) * 1000;
+/**
+ * How long it waits for an agent's answer: httpapi.LongestInvocation, the
+ * user's identity (35 s), the agent's call (125 s) and the inference log's
+ * write (5 s).
+ */
+export const INVOKE_TIMEOUT_MS = (35 + 125 + 5 + 15) * 1000;
 
 /** ApiError is every failed call: a problem answer from the server, a timeout, or no answer at all. */
 export class ApiError extends Error {
@@ -50,16 +67,21 @@ function isProblem(v: unknown): v is Problem {
 
 /**
  * unwrap waits for a call of the client and returns its data, or throws an
- * ApiError carrying the problem the server answered with.
+ * ApiError carrying the problem the server answered with. acts marks a call
+ * that may act (an agent invocation): when it times out, the message says it
+ * may have been carried out rather than inviting the user to try again.
  */
-export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>, timeoutMs = API_TIMEOUT_MS): Promise<T> {
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>, timeoutMs = API_TIMEOUT_MS, { acts = false } = {}): Promise<T> {
   let result: { data?: T; error?: unknown; response: Response };
   try {
     result = await call;
   } catch (e) {
     if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
       const waited = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
-      throw new ApiError(`No answer from the server within ${waited}. The request was abandoned; try again.`, undefined, true);
+      const next = acts
+        ? "The server may still be carrying it out, and the agent may have acted: check (your inference log lists the invocations that ended) before sending it again."
+        : "The request was abandoned; try again.";
+      throw new ApiError(`No answer from the server within ${waited}. ${next}`, undefined, true);
     }
     throw new ApiError(`The server could not be reached: ${e instanceof Error ? e.message : String(e)}`);
   }

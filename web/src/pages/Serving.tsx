@@ -45,7 +45,7 @@ function Chat({ endpoint }: { endpoint: string }) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [text, setText] = useState("");
   const [state, invoke] = useAction((input: Message[]) =>
-    unwrap(invokeApi.POST("/api/model-serving/endpoints/{endpoint_name}/invocations", { params: { path: { endpoint_name: endpoint } }, body: { input } }), INVOKE_TIMEOUT_MS),
+    unwrap(invokeApi.POST("/api/model-serving/endpoints/{endpoint_name}/invocations", { params: { path: { endpoint_name: endpoint } }, body: { input } }), INVOKE_TIMEOUT_MS, { acts: true }),
   );
   const send = async (e: FormEvent) => {
     e.preventDefault();
