@@ -109,7 +109,7 @@ const upsertPreference = `-- name: UpsertPreference :one
 INSERT INTO user_preferences (user_id, key, value)
 VALUES ($1, $2, $3)
 ON CONFLICT (user_id, key) DO UPDATE
-SET value = EXCLUDED.value, updated_at = now()
+SET value = EXCLUDED.value, updated_at = GREATEST(now(), user_preferences.updated_at)
 RETURNING key, value, created_at, updated_at
 `
 
@@ -126,6 +126,14 @@ type UpsertPreferenceRow struct {
 	UpdatedAt time.Time
 }
 
+// UpsertPreference creates the user's key or replaces its value. Its
+// updated_at is never before the row's previous one, so never moves back and
+// never precedes created_at: now() is when the writer's transaction began,
+// and a writer that began before another write of the key committed but
+// upserts after it (it lost the race to insert, or waited for the row's lock)
+// would otherwise set an earlier time. The row's updated_at, read once the
+// row is locked, is the latest committed; clock_timestamp() would be later
+// too, but only as long as the server's clock never steps back.
 func (q *Queries) UpsertPreference(ctx context.Context, arg UpsertPreferenceParams) (UpsertPreferenceRow, error) {
 	row := q.db.QueryRow(ctx, upsertPreference, arg.UserID, arg.Key, arg.Value)
 	var i UpsertPreferenceRow

@@ -15,6 +15,14 @@ type Querier interface {
 	ListInferenceLogs(ctx context.Context, arg ListInferenceLogsParams) ([]ListInferenceLogsRow, error)
 	ListPreferences(ctx context.Context, arg ListPreferencesParams) ([]ListPreferencesRow, error)
 	SetCurrentUser(ctx context.Context, userID string) error
+	// UpsertPreference creates the user's key or replaces its value. Its
+	// updated_at is never before the row's previous one, so never moves back and
+	// never precedes created_at: now() is when the writer's transaction began,
+	// and a writer that began before another write of the key committed but
+	// upserts after it (it lost the race to insert, or waited for the row's lock)
+	// would otherwise set an earlier time. The row's updated_at, read once the
+	// row is locked, is the latest committed; clock_timestamp() would be later
+	// too, but only as long as the server's clock never steps back.
 	UpsertPreference(ctx context.Context, arg UpsertPreferenceParams) (UpsertPreferenceRow, error)
 }
 
