@@ -10,8 +10,9 @@ import (
 
 // TestSQLCVetRefusesAQueryWithoutUserID runs `go tool sqlc vet` (what make
 // lint runs) on a copy of sqlc.yaml and sql/ with one query added: the
-// repository's own queries pass, and each query that forgets user_id fails
-// with the user-scoped rule.
+// repository's own queries pass, and each query that forgets user_id, or
+// names it in a way that reaches other users' rows (an OR, a NOT, a
+// subquery), fails with the user-scoped rule.
 func TestSQLCVetRefusesAQueryWithoutUserID(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs sqlc")
@@ -31,6 +32,16 @@ func TestSQLCVetRefusesAQueryWithoutUserID(t *testing.T) {
 		{"update without filter", "-- name: Extra :exec\nUPDATE user_preferences SET value = @value WHERE key = @key;", true},
 		{"delete without filter", "-- name: Extra :exec\nDELETE FROM user_sessions WHERE id = @id;", true},
 		{"insert without user_id", "-- name: Extra :exec\nINSERT INTO user_sessions (expires_at) VALUES (@expires_at);", true},
+		{"filter then and, returning", "-- name: Extra :one\nUPDATE user_preferences SET value = @value WHERE user_id = @user_id AND key = @key RETURNING key;", false},
+		// The filter is there, and undone.
+		{"or beside the filter", "-- name: Extra :exec\nDELETE FROM user_preferences WHERE key = @key OR user_id = @user_id;", true},
+		{"or true after the filter", "-- name: Extra :many\nSELECT key FROM user_preferences WHERE user_id = @user_id OR true;", true},
+		{"or after an and", "-- name: Extra :exec\nDELETE FROM user_preferences WHERE user_id = @user_id AND key = @key OR key = 'theme';", true},
+		{"negated filter", "-- name: Extra :exec\nDELETE FROM user_preferences WHERE NOT user_id = @user_id;", true},
+		{"filter tested by is", "-- name: Extra :exec\nDELETE FROM user_preferences WHERE user_id = @user_id IS NOT TRUE;", true},
+		{"filter only in a subquery", "-- name: Extra :exec\nDELETE FROM user_preferences WHERE key IN (SELECT p.key FROM user_preferences p WHERE p.user_id = @user_id);", true},
+		// Stricter than needed, to keep the rule a simple one: the filter comes first.
+		{"filter after another condition", "-- name: Extra :many\nSELECT key FROM user_preferences WHERE key = @key AND user_id = @user_id;", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
