@@ -105,7 +105,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description A preference key. */
+                /** @description A preference key. Not dots alone, which a URL cannot carry as a path segment (`.` and `..` are its own). */
                 key: components["parameters"]["PreferenceKey"];
             };
             cookie?: never;
@@ -534,7 +534,7 @@ export interface components {
         Limit: number;
         /** @description How many items to skip before the first one returned. */
         Offset: number;
-        /** @description A preference key. */
+        /** @description A preference key. Not dots alone, which a URL cannot carry as a path segment (`.` and `..` are its own). */
         PreferenceKey: string;
         /** @description A Unity Catalog schema name. */
         SchemaName: string;
@@ -718,7 +718,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A preference key. */
+                /** @description A preference key. Not dots alone, which a URL cannot carry as a path segment (`.` and `..` are its own). */
                 key: components["parameters"]["PreferenceKey"];
             };
             cookie?: never;
@@ -750,7 +750,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A preference key. */
+                /** @description A preference key. Not dots alone, which a URL cannot carry as a path segment (`.` and `..` are its own). */
                 key: components["parameters"]["PreferenceKey"];
             };
             cookie?: never;
@@ -786,7 +786,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A preference key. */
+                /** @description A preference key. Not dots alone, which a URL cannot carry as a path segment (`.` and `..` are its own). */
                 key: components["parameters"]["PreferenceKey"];
             };
             cookie?: never;

@@ -149,3 +149,27 @@ func TestANumberBeyondFloat64IsNamed(t *testing.T) {
 		t.Errorf("error %v, want /value named as a number out of range", first)
 	}
 }
+
+// TestAKeyOfDotsAloneIsRefused: a preference key of dots alone cannot be a
+// URL's path segment (`.` and `..` are the URL's own, and browsers resolve
+// them away), so the contract refuses every such key, and a key with a dot
+// among other characters is still a key.
+func TestAKeyOfDotsAloneIsRefused(t *testing.T) {
+	s := newStack(t, nil)
+	for _, key := range []string{"...", "...."} {
+		status, prob, raw := send(t, s, "PUT", "/api/preferences/"+key, "application/json", `{"value":1}`)
+		errs, _ := prob["errors"].([]any)
+		if status != 400 || len(errs) != 1 {
+			t.Fatalf("%s: %d %.300s, want 400 naming the key", key, status, raw)
+		}
+		if first, _ := errs[0].(map[string]any); first["location"] != "path" || first["name"] != "key" {
+			t.Errorf("%s: error %v, want the path's key", key, first)
+		}
+	}
+	for _, key := range []string{".hidden", "a.b", "ui:theme", "x..y"} {
+		// Past validation, to the store (none here: 503 not configured).
+		if status, prob, raw := send(t, s, "PUT", "/api/preferences/"+key, "application/json", `{"value":1}`); status == 400 {
+			t.Errorf("%s: %d %v %.200s, want it taken as a key", key, status, prob["type"], raw)
+		}
+	}
+}
