@@ -12,8 +12,12 @@ import (
 	"github.com/onbehalf/onbehalf/impl/lakebase"
 )
 
-// migrateTimeout bounds applying the migrations at start-up.
-const migrateTimeout = time.Minute
+// migrateTimeout bounds applying the migrations at start-up, and
+// instanceLookupTimeout finding the Lakebase instance's name.
+const (
+	migrateTimeout        = time.Minute
+	instanceLookupTimeout = time.Minute
+)
 
 // openStore opens the Lakebase store the configuration names, and applies
 // the pending migrations unless APP_MIGRATE=off. It returns nil when
@@ -32,7 +36,10 @@ func openStore(ctx context.Context, cfg config.Config, demo bool, app *databrick
 		}
 		instance := lb.Instance
 		if instance == "" {
-			instance = lakebase.InstanceFromHost(lb.Host)
+			var err error
+			if instance, err = instanceByHost(ctx, app, lb.Host); err != nil {
+				return nil, err
+			}
 		}
 		user := lb.User
 		if user == "" {
@@ -66,4 +73,20 @@ func openStore(ctx context.Context, cfg config.Config, demo bool, app *databrick
 	}
 	log.Info("Lakebase: schema up to date")
 	return store, nil
+}
+
+// instanceByHost finds the name of the Lakebase instance at host (PGHOST),
+// once, at start-up. Databricks Apps injects the instance's DNS name
+// (instance-<uid>.database.cloud.databricks.com) but not its name, which is
+// what credentials are asked for; a name guessed from the host would be
+// refused on every connection. When the service principal cannot list the
+// instances, or none is at host, the server does not start.
+func instanceByHost(ctx context.Context, app *databricks.AppClient, host string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, instanceLookupTimeout)
+	defer cancel()
+	name, err := app.DatabaseInstanceByHost(ctx, host)
+	if err != nil {
+		return "", fmt.Errorf("lakebase: finding the Lakebase instance at PGHOST %s: %w; set LAKEBASE_INSTANCE_NAME to the instance's name", host, err)
+	}
+	return name, nil
 }

@@ -61,8 +61,8 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 	}
 	tokens := map[string]bool{}
 	for _, c := range after {
-		if c.IssuedTo != spID || !slices.Equal(c.InstanceNames, []string{"onbehalf-test"}) {
-			t.Errorf("credential issued to %q for %v, want the service principal %q for onbehalf-test", c.IssuedTo, c.InstanceNames, spID)
+		if c.IssuedTo != spID || !slices.Equal(c.InstanceNames, []string{fakeworkspace.DemoDatabaseInstance}) {
+			t.Errorf("credential issued to %q for %v, want the service principal %q for %s", c.IssuedTo, c.InstanceNames, spID, fakeworkspace.DemoDatabaseInstance)
 		}
 		if tokens[c.Token] {
 			t.Error("the same credential was issued twice")
@@ -141,7 +141,7 @@ func lakebaseAsOnDatabricksApps(t *testing.T) (*fakeworkspace.Workspace, *lakeba
 	pu, _ := url.Parse(proxy.Through(t, dbURL))
 	host, port, _ := net.SplitHostPort(pu.Host)
 	cfg := config.Config{ClientID: spID, Migrate: true, Lakebase: config.Lakebase{
-		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: "onbehalf-test",
+		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: fakeworkspace.DemoDatabaseInstance,
 	}}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	store, err := openStore(t.Context(), cfg, false, clients.App, log)
@@ -233,7 +233,7 @@ func TestACredentialRetryForANewConnectionLeavesTheRequestAlone(t *testing.T) {
 	u, _ := url.Parse(lakebasetest.NewDatabase(t))
 	host, port, _ := net.SplitHostPort(u.Host)
 	cfg := config.Config{ClientID: spID, Migrate: false, Lakebase: config.Lakebase{
-		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: "onbehalf-test",
+		Host: host, Port: port, Database: strings.TrimPrefix(u.Path, "/"), User: lakebasetest.Role, SSLMode: "disable", Instance: fakeworkspace.DemoDatabaseInstance,
 	}}
 	store, err := openStore(t.Context(), cfg, false, clients.App, log) // no migration: the pool holds no connection yet
 	if err != nil {
@@ -289,6 +289,82 @@ func TestACredentialRetryForANewConnectionLeavesTheRequestAlone(t *testing.T) {
 	metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if want := `auth_retry_total{attempt_number="2",endpoint="database.credentials.generate"} 1`; !strings.Contains(rec.Body.String(), want) {
 		t.Errorf("/metrics lacks %s; retries:\n%s", want, grepLines(rec.Body.String(), "auth_retry_total"))
+	}
+}
+
+// TestTheLakebaseInstanceIsTheOneAtPGHOST: Databricks Apps injects PGHOST,
+// the instance's DNS name (instance-<uid>.database.cloud.databricks.com),
+// and not the instance's name, which the credentials are asked for. Without
+// LAKEBASE_INSTANCE_NAME the server finds the name once, at start-up, in
+// the instances' listing as the service principal, and every credential is
+// asked for that name. When no instance is at PGHOST, or the listing is
+// refused, the server does not start, and says to set
+// LAKEBASE_INSTANCE_NAME; it never guesses a name. LAKEBASE_INSTANCE_NAME,
+// when set, is used as given.
+func TestTheLakebaseInstanceIsTheOneAtPGHOST(t *testing.T) {
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	ws.SetPaging(1, false) // the demo's instance on the last of three pages
+	ws.AddDatabaseInstance(fakeworkspace.DatabaseInstance{Name: "analytics"})
+	ws.AddDatabaseInstance(fakeworkspace.DatabaseInstance{Name: "billing"})
+	spID, spSecret := ws.ServicePrincipal()
+	clients, err := databricks.New(databricks.Options{Host: srv.URL}, databricks.ServicePrincipal{ClientID: spID, ClientSecret: spSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	asOnDatabricksApps := func(host, instance string) config.Config {
+		return config.Config{ClientID: spID, Migrate: false, Lakebase: config.Lakebase{Host: host, SSLMode: "disable", Instance: instance}}
+	}
+
+	store, err := openStore(t.Context(), asOnDatabricksApps(fakeworkspace.DemoDatabaseHost, ""), false, clients.App, log)
+	if err != nil {
+		t.Fatalf("PGHOST %s: %v", fakeworkspace.DemoDatabaseHost, err)
+	}
+	defer store.Close()
+	// A connection asks for its credential before it dials (the host does
+	// not resolve here, so the ping itself fails); the credential is the
+	// instance's, and the listing is not made again.
+	for range 2 {
+		_ = store.Ping(t.Context())
+	}
+	creds := ws.DatabaseCredentials()
+	if len(creds) == 0 || !slices.Equal(creds[0].InstanceNames, []string{fakeworkspace.DemoDatabaseInstance}) {
+		t.Errorf("credentials %+v, want one for %s", creds, fakeworkspace.DemoDatabaseInstance)
+	}
+	listings := ws.RequestsTo("/api/2.0/database/instances")
+	if len(listings) != 3 {
+		t.Errorf("%d listing requests, want the 3 pages once, at start-up", len(listings))
+	}
+	for _, r := range listings {
+		if r.UserName != spID {
+			t.Errorf("the instances were listed as %q, want the service principal", r.UserName)
+		}
+	}
+
+	ws.ResetRequests()
+	store, err = openStore(t.Context(), asOnDatabricksApps(fakeworkspace.DemoDatabaseHost, "onbehalf-other"), false, clients.App, log)
+	if err != nil {
+		t.Fatalf("LAKEBASE_INSTANCE_NAME set: %v", err)
+	}
+	store.Close()
+	if n := len(ws.RequestsTo("/api/2.0/database/instances")); n != 0 {
+		t.Errorf("LAKEBASE_INSTANCE_NAME set, yet the instances were listed %d times", n)
+	}
+
+	noInstance := "instance-00000000-0000-4000-8000-000000000000.database.cloud.databricks.com"
+	if _, err := openStore(t.Context(), asOnDatabricksApps(noInstance, ""), false, clients.App, log); err == nil ||
+		!strings.Contains(err.Error(), "LAKEBASE_INSTANCE_NAME") || !strings.Contains(err.Error(), noInstance) {
+		t.Errorf("no instance at PGHOST: %v, want an error that says to set LAKEBASE_INSTANCE_NAME", err)
+	}
+	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/database/instances", Status: http.StatusForbidden})
+	_, err = openStore(t.Context(), asOnDatabricksApps(fakeworkspace.DemoDatabaseHost, ""), false, clients.App, log)
+	if err == nil || !strings.Contains(err.Error(), "LAKEBASE_INSTANCE_NAME") {
+		t.Errorf("listing refused: %v, want an error that says to set LAKEBASE_INSTANCE_NAME", err)
+	}
+	if err != nil && strings.Contains(err.Error(), spSecret) {
+		t.Error("the error holds the service principal's secret")
 	}
 }
 

@@ -90,8 +90,8 @@ type Lakebase struct {
 	Database string // PGDATABASE (default databricks_postgres)
 	User     string // PGUSER: the service principal's Postgres role (default DATABRICKS_CLIENT_ID)
 	SSLMode  string // PGSSLMODE (default require)
-	// Instance is LAKEBASE_INSTANCE_NAME (default: PGHOST's first label),
-	// the instance the credentials are asked for.
+	// Instance is LAKEBASE_INSTANCE_NAME, the instance the credentials are
+	// asked for; when empty, the instance whose DNS name is PGHOST.
 	Instance string
 }
 

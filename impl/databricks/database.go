@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go/service/database"
@@ -46,6 +47,46 @@ func (c *AppClient) DatabaseCredential(ctx context.Context, instance string) (Da
 	cred := DatabaseCredential{Token: resp.Token}
 	cred.ExpiresAt, _ = time.Parse(time.RFC3339, resp.ExpirationTime)
 	return cred, nil
+}
+
+// DatabaseInstanceByHost returns the name of the Lakebase instance reached
+// at host: the instance whose read-write or read-only DNS name it is. On
+// Databricks Apps PGHOST is that DNS name (instance-<uid>.database...),
+// while the credentials API wants the name, and only the instances' listing
+// (GET /api/2.0/database/instances, page by page, as the service principal)
+// ties the two together. Each page follows the retry policy. Errors are
+// apperr kinds: NotFound when no instance the service principal can see is
+// reached at host; Unauthenticated, Forbidden, RateLimited, Upstream,
+// Timeout.
+func (c *AppClient) DatabaseInstanceByHost(ctx context.Context, host string) (string, error) {
+	req := database.ListDatabaseInstancesRequest{PageSize: 100} // the most the API gives at once
+	for {
+		var page database.ListDatabaseInstancesResponse
+		err := c.retry.do(ctx, "database.instances.list", c.observe, func(ctx context.Context) error {
+			page = database.ListDatabaseInstancesResponse{} // a failed attempt may have filled it in part
+			return c.api.Do(ctx, http.MethodGet, "/api/2.0/database/instances",
+				map[string]string{"Accept": "application/json"}, nil, req, &page)
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, inst := range page.DatabaseInstances {
+			if sameHost(inst.ReadWriteDns, host) || sameHost(inst.ReadOnlyDns, host) {
+				return inst.Name, nil
+			}
+		}
+		if page.NextPageToken == "" {
+			return "", apperr.New(apperr.NotFound, "No Lakebase instance the service principal can see is reached at "+host+".")
+		}
+		req.PageToken = page.NextPageToken
+	}
+}
+
+// sameHost reports whether the DNS name dns is host. DNS names are
+// case-insensitive; an instance without readable secondaries has an empty
+// read-only name, which is no host.
+func sameHost(dns, host string) bool {
+	return dns != "" && strings.EqualFold(dns, host)
 }
 
 // requestID is a random UUID (version 4), so Databricks can tell requests

@@ -9,6 +9,11 @@ const (
 	// OAuth credentials, fixed so a demo run can be configured by hand.
 	DemoClientID     = "6f0c2f1e-5d1b-4c47-9a8e-0b1e0a5e0001"
 	DemoClientSecret = "dosedemo0123456789abcdef0123456789abcdef"
+
+	// DemoDatabaseInstance is the demo's Lakebase instance, named as
+	// databricks.yml names the app's, and reached at DemoDatabaseHost.
+	DemoDatabaseInstance = "onbehalf-db"
+	DemoDatabaseHost     = "instance-3f6b1c2a-8d4e-4f0a-9b7c-5e2d1a0c9f41.database.cloud.databricks.com"
 )
 
 // Demo returns a workspace whose two users have different grants, so that
@@ -20,7 +25,8 @@ const (
 //     agent-chat and hr-assistant (which is NOT_READY, its config update
 //     IN_PROGRESS);
 //   - the service principal onbehalf-app (DemoClientID, DemoClientSecret)
-//     sees everything.
+//     sees everything;
+//   - one Lakebase instance, DemoDatabaseInstance at DemoDatabaseHost.
 func Demo() *Workspace {
 	// Schemas are added in name order, which is how listings show them (the
 	// fake lists schemas and tables in the order added).
@@ -76,6 +82,8 @@ func Demo() *Workspace {
 	w.AddEndpoint(Endpoint{Name: "sales-forecast", Task: "llm/v1/chat", Creator: Alice})
 	w.AddEndpoint(Endpoint{Name: "hr-assistant", Task: "agent/v1/responses", Creator: Bob,
 		Ready: "NOT_READY", ConfigUpdate: "IN_PROGRESS"})
+
+	w.AddDatabaseInstance(DatabaseInstance{Name: DemoDatabaseInstance, UID: "3f6b1c2a-8d4e-4f0a-9b7c-5e2d1a0c9f41", ReadWriteDNS: DemoDatabaseHost})
 
 	w.Grant(Alice, "main", "sales", "samples")
 	w.Grant(Bob, "main", "hr")

@@ -13,7 +13,8 @@
 //   - JWT-shaped user tokens carrying scopes, enforced per path as the
 //     platform does ("Invalid scope"), opaque personal access tokens, and
 //     OAuth M2M (client credentials) for the service principal;
-//   - Lakebase database credentials, for the service principal only;
+//   - Lakebase database instances with their DNS names, listed page by page,
+//     and their credentials, for the service principal only;
 //   - injectable faults (status, Retry-After, delay, connection reset) and a
 //     log of every request received, with the token it carried.
 //
@@ -32,7 +33,8 @@
 //	GET  /api/2.0/serving-endpoints                      scope serving.serving-endpoints
 //	GET  /api/2.0/serving-endpoints/{name}               scope serving.serving-endpoints
 //	POST /serving-endpoints/{name}/invocations           scope serving.serving-endpoints
-//	POST /api/2.0/database/credentials                   the service principal only
+//	GET  /api/2.0/database/instances                     any authenticated caller
+//	POST /api/2.0/database/credentials                   the service principal only, for an instance listed
 //
 // Anything else answers 404 ENDPOINT_NOT_FOUND. Every error body is
 // {"error_code": "...", "message": "..."}, which the SDK's apierr parses.

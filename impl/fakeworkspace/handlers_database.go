@@ -7,6 +7,60 @@ import (
 	"time"
 )
 
+// DatabaseInstance is a Lakebase database instance. Databricks Apps gives an
+// app its instance's DNS name as PGHOST, while the credentials API wants the
+// instance's name: only the listing ties the two together.
+type DatabaseInstance struct {
+	Name string
+	// UID is the instance's id; AddDatabaseInstance makes one when empty.
+	UID string
+	// ReadWriteDNS is the host the instance is reached at;
+	// instance-<UID>.database.cloud.databricks.com when empty, as on
+	// Lakebase Provisioned.
+	ReadWriteDNS string
+	// ReadOnlyDNS is the host of its readable secondaries; empty for none.
+	ReadOnlyDNS string
+}
+
+// AddDatabaseInstance adds a Lakebase instance, or replaces the one with the
+// same name, and returns it with its UID and DNS name. Credentials are
+// issued only for the instances added.
+func (w *Workspace) AddDatabaseInstance(inst DatabaseInstance) DatabaseInstance {
+	if inst.UID == "" {
+		inst.UID = randomUUID()
+	}
+	if inst.ReadWriteDNS == "" {
+		inst.ReadWriteDNS = "instance-" + inst.UID + ".database.cloud.databricks.com"
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.dbInstances[inst.Name] = inst
+	return inst
+}
+
+// listDatabaseInstances lists the Lakebase instances by name, page by page
+// (database.ListDatabaseInstancesResponse; the page size is page_size).
+func (w *Workspace) listDatabaseInstances(rw http.ResponseWriter, r *http.Request, _ caller) {
+	type instanceJSON struct {
+		Name         string `json:"name"`
+		UID          string `json:"uid"`
+		State        string `json:"state"`
+		Capacity     string `json:"capacity"`
+		PgVersion    string `json:"pg_version"`
+		ReadWriteDNS string `json:"read_write_dns"`
+		ReadOnlyDNS  string `json:"read_only_dns,omitempty"`
+	}
+	w.mu.Lock()
+	items := make([]any, 0, len(w.dbInstances))
+	for _, name := range sortedKeys(w.dbInstances) {
+		inst := w.dbInstances[name]
+		items = append(items, instanceJSON{Name: inst.Name, UID: inst.UID, State: "AVAILABLE", Capacity: "CU_1", PgVersion: "PG_VERSION_16",
+			ReadWriteDNS: inst.ReadWriteDNS, ReadOnlyDNS: inst.ReadOnlyDNS})
+	}
+	w.mu.Unlock()
+	w.writePage(rw, r, "page_size", "database_instances", "database_instances", items)
+}
+
 // DatabaseCredential is a Lakebase (Postgres) credential the fake issued: a
 // password for the service principal's Postgres role, valid for an hour.
 type DatabaseCredential struct {
@@ -76,6 +130,15 @@ func (w *Workspace) databaseCredential(rw http.ResponseWriter, r *http.Request, 
 		writeError(rw, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "instance_names must name at least one database instance.")
 		return
 	}
+	w.mu.Lock()
+	for _, name := range req.InstanceNames {
+		if _, ok := w.dbInstances[name]; !ok {
+			w.mu.Unlock()
+			writeError(rw, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "Database instance '"+name+"' does not exist.")
+			return
+		}
+	}
+	w.mu.Unlock()
 	now := time.Now().UTC().Truncate(time.Second)
 	expires := now.Add(time.Hour)
 	claims, _ := json.Marshal(map[string]any{

@@ -78,7 +78,7 @@ func (w *Workspace) listCatalogs(rw http.ResponseWriter, r *http.Request, c call
 		})
 	}
 	w.mu.Unlock()
-	w.writePage(rw, r, "catalogs", "catalogs", items)
+	w.writePage(rw, r, "max_results", "catalogs", "catalogs", items)
 }
 
 func (w *Workspace) listSchemas(rw http.ResponseWriter, r *http.Request, c caller) {
@@ -106,7 +106,7 @@ func (w *Workspace) listSchemas(rw http.ResponseWriter, r *http.Request, c calle
 		apiErr.write(rw)
 		return
 	}
-	w.writePage(rw, r, "schemas", "schemas:"+catName, items)
+	w.writePage(rw, r, "max_results", "schemas", "schemas:"+catName, items)
 }
 
 func (w *Workspace) listTables(rw http.ResponseWriter, r *http.Request, c caller) {
@@ -142,7 +142,7 @@ func (w *Workspace) listTables(rw http.ResponseWriter, r *http.Request, c caller
 		apiErr.write(rw)
 		return
 	}
-	w.writePage(rw, r, "tables", "tables:"+catName+"."+schemaName, items)
+	w.writePage(rw, r, "max_results", "tables", "tables:"+catName+"."+schemaName, items)
 }
 
 // mayUseCatalog reports whether the caller holds USE CATALOG. The caller

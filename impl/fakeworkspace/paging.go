@@ -34,12 +34,14 @@ func parsePageToken(tok, listing string, n int) (pageCursor, bool) {
 	return c, true
 }
 
-// writePage answers a Unity Catalog listing request with one page of items,
-// under key ("catalogs", "schemas", "tables"), the way the real API pages:
+// writePage answers a listing request with one page of items, under key
+// ("catalogs", "schemas", "tables", "database_instances"), the way the real
+// API pages, with the page size asked for in sizeParam (max_results in Unity
+// Catalog, page_size for database instances):
 //
-//   - max_results absent or 0: pages of the server's size;
-//   - max_results > 0: pages of min(max_results, the server's size);
-//   - max_results < 0, or a page token that is not one of this listing's:
+//   - sizeParam absent or 0: pages of the server's size;
+//   - sizeParam > 0: pages of min(sizeParam, the server's size);
+//   - sizeParam < 0, or a page token that is not one of this listing's:
 //     400 INVALID_PARAMETER_VALUE.
 //
 // next_page_token is absent on the last page. With empty pages on, an empty
@@ -51,16 +53,16 @@ func parsePageToken(tok, listing string, n int) (pageCursor, bool) {
 // sends max_results=0 (its query encoder drops zero values despite
 // ForceSendFields), so that mode would hide missing paging in callers, and
 // Databricks is retiring it.
-func (w *Workspace) writePage(rw http.ResponseWriter, r *http.Request, key, listing string, items []any) {
+func (w *Workspace) writePage(rw http.ResponseWriter, r *http.Request, sizeParam, key, listing string, items []any) {
 	w.mu.Lock()
 	size, emptyPages := w.pageSize, w.emptyPages
 	w.mu.Unlock()
 
 	q := r.URL.Query()
-	if q.Has("max_results") {
-		m, err := strconv.Atoi(q.Get("max_results"))
+	if q.Has(sizeParam) {
+		m, err := strconv.Atoi(q.Get(sizeParam))
 		if err != nil || m < 0 {
-			writeError(rw, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "max_results must be greater than or equal to 0.")
+			writeError(rw, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", sizeParam+" must be greater than or equal to 0.")
 			return
 		}
 		if m > 0 {

@@ -355,6 +355,47 @@ func TestSDKUserTokenCannotGetDatabaseCredentials(t *testing.T) {
 	}
 }
 
+// TestSDKListsDatabaseInstancesWithTheirDNSNames: the instances are listed
+// page by page with the host each is reached at (what Databricks Apps
+// injects as PGHOST), and credentials are issued only for an instance that
+// exists.
+func TestSDKListsDatabaseInstancesWithTheirDNSNames(t *testing.T) {
+	ws, host := newDemo(t)
+	ws.SetPaging(1, true)
+	other := ws.AddDatabaseInstance(fakeworkspace.DatabaseInstance{Name: "analytics", ReadOnlyDNS: "instance-ro-1.database.cloud.databricks.com"})
+	if !strings.HasPrefix(other.ReadWriteDNS, "instance-"+other.UID+".") {
+		t.Errorf("instance %+v: want a read-write DNS name made from its UID", other)
+	}
+	ctx := context.Background()
+	id, secret := ws.ServicePrincipal()
+	sp := m2mClient(t, host, id, secret)
+	got, err := sp.Database.ListDatabaseInstancesAll(ctx, database.ListDatabaseInstancesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []database.DatabaseInstance{
+		{Name: "analytics", Uid: other.UID, ReadWriteDns: other.ReadWriteDNS, ReadOnlyDns: "instance-ro-1.database.cloud.databricks.com"},
+		{Name: fakeworkspace.DemoDatabaseInstance, Uid: "3f6b1c2a-8d4e-4f0a-9b7c-5e2d1a0c9f41", ReadWriteDns: fakeworkspace.DemoDatabaseHost},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("instances %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Name != want[i].Name || got[i].Uid != want[i].Uid || got[i].ReadWriteDns != want[i].ReadWriteDns || got[i].ReadOnlyDns != want[i].ReadOnlyDns {
+			t.Errorf("instance %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if n := len(ws.RequestsTo("/api/2.0/database/instances")); n < 3 {
+		t.Errorf("%d listing requests: want one page per instance (page size 1)", n)
+	}
+
+	_, err = sp.Database.GenerateDatabaseCredential(ctx, database.GenerateDatabaseCredentialRequest{InstanceNames: []string{"instance-3f6b1c2a-8d4e-4f0a-9b7c-5e2d1a0c9f41"}})
+	wantAPIError(t, err, apierr.ErrResourceDoesNotExist, 404, "RESOURCE_DOES_NOT_EXIST", "")
+	if n := len(ws.DatabaseCredentials()); n != 0 {
+		t.Errorf("%d credentials issued for an instance that does not exist", n)
+	}
+}
+
 // TestSDKIgnoresEnvironment shows that a config with its own loader does not
 // read DATABRICKS_* variables, which Databricks Apps always sets (and which
 // make the SDK refuse "more than one authorization method" if read).

@@ -37,6 +37,7 @@ func (w *Workspace) Handler() http.Handler {
 	route(http.MethodGet, "/api/2.0/serving-endpoints", w.authed(ScopeServing, w.listEndpoints))
 	route(http.MethodGet, "/api/2.0/serving-endpoints/{name}", w.authed(ScopeServing, w.getEndpoint))
 	route(http.MethodPost, "/serving-endpoints/{name}/invocations", w.authed(ScopeServing, w.invoke))
+	route(http.MethodGet, "/api/2.0/database/instances", w.authed("", w.listDatabaseInstances))
 	route(http.MethodPost, "/api/2.0/database/credentials", w.authed("", w.databaseCredential))
 	mux.HandleFunc("/", notFound)
 

@@ -68,12 +68,14 @@ type Workspace struct {
 	pageSize   int
 	emptyPages bool
 
-	faults  []*Fault
-	log     []Request
-	dbCreds []DatabaseCredential
+	faults      []*Fault
+	log         []Request
+	dbInstances map[string]DatabaseInstance // by name
+	dbCreds     []DatabaseCredential
 }
 
-// New returns a workspace with no users, catalogs or endpoints, and a
+// New returns a workspace with no users, catalogs, endpoints or database
+// instances, and a
 // service principal named "onbehalf-app" with a random client id and secret.
 func New() *Workspace {
 	w := &Workspace{
@@ -83,6 +85,7 @@ func New() *Workspace {
 		endpoints:      map[string]*Endpoint{},
 		endpointGrants: map[string]map[string]bool{},
 		tokens:         map[string]tokenInfo{},
+		dbInstances:    map[string]DatabaseInstance{},
 		pageSize:       defaultPageSize,
 	}
 	w.SetServicePrincipal(ServicePrincipal{
@@ -93,8 +96,9 @@ func New() *Workspace {
 	return w
 }
 
-// SetPaging sets the page size of Unity Catalog listings (at least 1; the
-// caller's max_results can only make pages smaller) and whether each page
+// SetPaging sets the page size of Unity Catalog and database instance
+// listings (at least 1; the caller's max_results or page_size can only make
+// pages smaller) and whether each page
 // with items is followed by an empty page that still carries a
 // next_page_token, which the real API does and callers must tolerate.
 func (w *Workspace) SetPaging(pageSize int, emptyPages bool) {

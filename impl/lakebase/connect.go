@@ -138,10 +138,3 @@ func orDefault(v, def string) string {
 	}
 	return def
 }
-
-// InstanceFromHost returns the Lakebase instance name that a PGHOST names:
-// its first DNS label. Set LAKEBASE_INSTANCE_NAME when it is not the name.
-func InstanceFromHost(host string) string {
-	name, _, _ := strings.Cut(strings.TrimSpace(host), ".")
-	return name
-}

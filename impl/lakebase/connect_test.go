@@ -78,9 +78,3 @@ func TestDatabaseURLIsNeverQuotedInErrors(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
-
-func TestInstanceFromHost(t *testing.T) {
-	if got := InstanceFromHost("my-instance.database.cloud.databricks.com"); got != "my-instance" {
-		t.Errorf("got %q", got)
-	}
-}

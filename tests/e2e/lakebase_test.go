@@ -94,8 +94,8 @@ func TestScenario4LakebaseIsolation(t *testing.T) {
 		t.Error("no Lakebase credential was asked for")
 	}
 	for _, c := range creds {
-		if c.IssuedTo != sp || !slices.Equal(c.InstanceNames, []string{"onbehalf-e2e"}) {
-			t.Errorf("credential issued to %s for %v, want the service principal for onbehalf-e2e", c.IssuedTo, c.InstanceNames)
+		if c.IssuedTo != sp || !slices.Equal(c.InstanceNames, []string{fakeworkspace.DemoDatabaseInstance}) {
+			t.Errorf("credential issued to %s for %v, want the service principal for %s", c.IssuedTo, c.InstanceNames, fakeworkspace.DemoDatabaseInstance)
 		}
 	}
 	for _, r := range st.fake.requestsTo(t, "/api/2.0/database/credentials") {
@@ -184,5 +184,5 @@ func throughLoginCheck(t *testing.T, db string, fake *fakeProc) (*lakebasetest.P
 		t.Fatal(err)
 	}
 	return proxy, []string{"PGHOST=" + pu.Hostname(), "PGPORT=" + pu.Port(), "PGDATABASE=" + strings.TrimPrefix(u.Path, "/"),
-		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=onbehalf-e2e"}
+		"PGSSLMODE=disable", "LAKEBASE_INSTANCE_NAME=" + fakeworkspace.DemoDatabaseInstance}
 }
