@@ -22,8 +22,8 @@ const (
 // openStore opens the Lakebase store the configuration names, and applies
 // the pending migrations unless APP_MIGRATE=off. It returns nil when
 // Lakebase is not configured: DATABASE_URL is used as given; otherwise, out
-// of the demo, the PG* variables with a fresh credential of the service
-// principal (app) for each new connection.
+// of the demo, the PG* variables with the credential of the service
+// principal (app), shared by the new connections.
 func openStore(ctx context.Context, cfg config.Config, demo bool, app *databricks.AppClient, log *slog.Logger) (*lakebase.Store, error) {
 	var conn lakebase.Connection
 	switch lb := cfg.Lakebase; {
@@ -47,9 +47,9 @@ func openStore(ctx context.Context, cfg config.Config, demo bool, app *databrick
 		}
 		conn = lakebase.Connection{
 			Host: lb.Host, Port: lb.Port, Database: lb.Database, User: user, SSLMode: lb.SSLMode,
-			Password: func(ctx context.Context) (string, error) {
+			Password: func(ctx context.Context) (string, time.Time, error) {
 				cred, err := app.DatabaseCredential(ctx, instance)
-				return cred.Token, err
+				return cred.Token, cred.ExpiresAt, err
 			},
 		}
 		log.Info("Lakebase: using the instance as the service principal", "host", lb.Host, "instance", instance, "user", user)

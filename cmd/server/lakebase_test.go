@@ -25,12 +25,16 @@ import (
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
-// TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection
-// wires the store as on Databricks Apps (PG* variables, no DATABASE_URL)
-// against the fake workspace: only the service principal's token asks for
-// database credentials, never a user's, and a new connection (after the
-// database went away and came back) gets a new credential.
-func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *testing.T) {
+// TestLakebaseCredentialIsSharedAndNotAskedForDuringAnOutage wires the
+// store as on Databricks Apps (PG* variables, no DATABASE_URL) against the
+// fake workspace: only the service principal's token asks for database
+// credentials, never a user's; and one credential serves every new
+// connection until shortly before it expires. While the database is away
+// every request and every /readyz probe tries a new connection, and none of
+// them asks the workspace for another credential: an outage or a probe
+// must not hammer the credentials API. Once the database is back, the new
+// connection logs in with the same credential.
+func TestLakebaseCredentialIsSharedAndNotAskedForDuringAnOutage(t *testing.T) {
 	ws, proxy, h, alice := lakebaseAsOnDatabricksApps(t)
 	spID, _ := ws.ServicePrincipal()
 	put := func() {
@@ -41,37 +45,39 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 	}
 
 	put()
-	before := ws.DatabaseCredentials()
-	if len(before) == 0 {
-		t.Fatal("no database credential was asked for")
+	if n := len(ws.DatabaseCredentials()); n != 1 {
+		t.Fatalf("%d credentials for the migrations and the first request, want 1", n)
 	}
-	proxy.Cut() // every open connection is lost
-	if code, _ := call(h, "GET", "/api/preferences/theme", alice, ""); code != http.StatusServiceUnavailable {
-		t.Fatalf("GET while the database is away: %d, want 503", code)
+	proxy.Cut() // every open connection is lost, and no new one can be made
+	for range 20 {
+		if code, _ := call(h, "GET", "/api/preferences/theme", alice, ""); code != http.StatusServiceUnavailable {
+			t.Fatalf("GET while the database is away: %d, want 503", code)
+		}
+		if code, _ := call(h, "GET", "/readyz", "", ""); code != http.StatusServiceUnavailable {
+			t.Fatalf("/readyz while the database is away: %d, want 503", code)
+		}
 	}
-	if n := len(ws.DatabaseCredentials()) - len(before); n > 1 {
-		t.Errorf("one request while the database is away asked for %d credentials, want at most 1", n)
+	if n := len(ws.DatabaseCredentials()); n != 1 {
+		t.Errorf("%d credentials after 20 requests and 20 probes while the database was away, want still 1", n)
 	}
-	before = ws.DatabaseCredentials()
+	loginsBefore, _ := proxy.Logins()
 	proxy.Restore()
 	put()
-	after := ws.DatabaseCredentials()
-	if len(after) <= len(before) {
-		t.Fatalf("%d credentials before the new connection, %d after: a new connection must get a new one", len(before), len(after))
+	if accepted, refused := proxy.Logins(); accepted <= loginsBefore || refused > 0 {
+		t.Errorf("logins: %d accepted (%d before), %d refused; want a new login with the shared credential", accepted, loginsBefore, refused)
 	}
-	tokens := map[string]bool{}
-	for _, c := range after {
+	creds := ws.DatabaseCredentials()
+	if len(creds) != 1 {
+		t.Errorf("%d credentials after the database came back, want still 1", len(creds))
+	}
+	for _, c := range creds {
 		if c.IssuedTo != spID || !slices.Equal(c.InstanceNames, []string{fakeworkspace.DemoDatabaseInstance}) {
 			t.Errorf("credential issued to %q for %v, want the service principal %q for %s", c.IssuedTo, c.InstanceNames, spID, fakeworkspace.DemoDatabaseInstance)
 		}
-		if tokens[c.Token] {
-			t.Error("the same credential was issued twice")
-		}
-		tokens[c.Token] = true
 	}
 	reqs := ws.RequestsTo("/api/2.0/database/credentials")
-	if len(reqs) != len(after) {
-		t.Errorf("%d credential requests, %d credentials", len(reqs), len(after))
+	if len(reqs) != len(creds) {
+		t.Errorf("%d credential requests, %d credentials", len(reqs), len(creds))
 	}
 	for _, r := range reqs {
 		if r.UserName != spID || r.Token == alice {
@@ -80,12 +86,17 @@ func TestLakebaseCredentialsComeFromTheServicePrincipalForEachNewConnection(t *t
 	}
 }
 
-// TestLakebaseCredentialExpiryNeedsNoRestart: Lakebase credentials expire an
-// hour after they are issued, and Lakebase checks them when a connection
-// logs in. Once every credential the server holds has expired, the open
-// connection still serves; once it is lost, the very first request logs in
-// on a new connection with a new credential, never an expired one, without
-// a restart; and what was acknowledged before is still there.
+// TestLakebaseCredentialExpiryNeedsNoRestart: Lakebase checks a credential
+// when a connection logs in. The server reuses its credential until
+// shortly before the expiry Databricks gave it, so a credential that stops
+// working sooner (revoked, or, here, every credential issued made to
+// expire at once) is found out only when Lakebase refuses a login with it.
+// The open connection still serves; once it is lost, the very first
+// request succeeds, without a restart: it moves past the pool's dead
+// connection, its login with the refused credential is refused once, the
+// credential is dropped, and the next login uses a new one; and what was
+// acknowledged before is still there. New connections after that share the
+// new credential.
 func TestLakebaseCredentialExpiryNeedsNoRestart(t *testing.T) {
 	ws, proxy, h, alice := lakebaseAsOnDatabricksApps(t)
 
@@ -101,16 +112,25 @@ func TestLakebaseCredentialExpiryNeedsNoRestart(t *testing.T) {
 
 	proxy.Cut() // every open connection is lost: the next one must log in
 	proxy.Restore()
-	// The very first request succeeds: it finds the pool's dead connection
-	// first, and must move on to a new one rather than answer 503.
 	if code, body := call(h, "GET", "/api/preferences/theme", alice, ""); code != http.StatusOK || !strings.Contains(body, `"dark"`) {
 		t.Fatalf("first GET after the credentials expired and the connection was lost: %d %s, want the value written before", code, body)
 	}
-	if len(ws.DatabaseCredentials()) <= issued {
-		t.Error("the new connection got no new credential")
+	if n := len(ws.DatabaseCredentials()) - issued; n != 1 {
+		t.Errorf("%d new credentials after the old one was refused, want 1", n)
 	}
-	if accepted, refused := proxy.Logins(); refused > 0 || accepted <= loginsBefore {
-		t.Errorf("logins: %d accepted (%d before the cut), %d refused; want a new login after the cut, and every login with a valid credential", accepted, loginsBefore, refused)
+	accepted, refused := proxy.Logins()
+	if refused != 1 || accepted <= loginsBefore {
+		t.Errorf("logins: %d accepted (%d before the cut), %d refused; want the expired credential refused once, then a login with a new one", accepted, loginsBefore, refused)
+	}
+
+	issued, loginsBefore = len(ws.DatabaseCredentials()), accepted
+	proxy.Cut()
+	proxy.Restore()
+	if code, body := call(h, "GET", "/api/preferences/theme", alice, ""); code != http.StatusOK {
+		t.Fatalf("first GET after the next lost connection: %d %s", code, body)
+	}
+	if accepted, refused := proxy.Logins(); refused != 1 || accepted <= loginsBefore || len(ws.DatabaseCredentials()) != issued {
+		t.Errorf("logins: %d accepted (%d before), %d refused, %d new credentials; want a login with the shared new credential", accepted, loginsBefore, refused, len(ws.DatabaseCredentials())-issued)
 	}
 }
 

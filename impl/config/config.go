@@ -83,7 +83,7 @@ type Config struct {
 }
 
 // Lakebase is a Lakebase instance reached as the app's service principal.
-// It holds no password: each connection gets a fresh credential.
+// It holds no password: the service principal asks for the credential.
 type Lakebase struct {
 	Host     string // PGHOST; empty: no Lakebase instance
 	Port     string // PGPORT (default 5432)

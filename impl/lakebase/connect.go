@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
@@ -18,7 +19,7 @@ import (
 // Lakebase credentials live an hour; connections are recycled well before,
 // spread over a few minutes so they do not all reconnect at once. (Postgres
 // checks the password only at login, but a connection must not outlive the
-// credential it logged in with by design.)
+// credential it logged in with by design: see credentialMinLeft.)
 const (
 	maxConnLifetime       = 40 * time.Minute
 	maxConnLifetimeJitter = 5 * time.Minute
@@ -28,7 +29,8 @@ const (
 
 // Connection says where the database is: either URL, used as given (local
 // development, tests), or a Lakebase instance reached as the service
-// principal with a fresh credential for each new connection.
+// principal with its credential, shared by the new connections until
+// shortly before it expires.
 type Connection struct {
 	// URL is DATABASE_URL; when set, the fields below are ignored.
 	URL string
@@ -36,11 +38,13 @@ type Connection struct {
 	// Host, Port, Database, User and SSLMode are PGHOST, PGPORT, PGDATABASE,
 	// PGUSER (the service principal's client id) and PGSSLMODE.
 	Host, Port, Database, User, SSLMode string
-	// Password returns the password of a new connection: a fresh Lakebase
-	// credential, asked for by the service principal. Its context carries
-	// none of the values of the request whose query needed the connection:
-	// the connection is the pool's, and may outlive that request.
-	Password func(ctx context.Context) (string, error)
+	// Password returns a new Lakebase credential, asked for by the service
+	// principal, and when it expires (zero when Databricks did not say). It
+	// is called by one connection at a time, only when the shared
+	// credential is near its end or was refused. Its context carries none of
+	// the values of the request whose query needed the connection: the
+	// connection is the pool's, and may outlive that request.
+	Password func(ctx context.Context) (password string, expires time.Time, err error)
 
 	// Timeout bounds one store operation (DefaultTimeout when zero).
 	Timeout time.Duration
@@ -94,7 +98,7 @@ func poolConfig(conn Connection) (*pgxpool.Config, error) {
 	cfg.ConnConfig.ConnectTimeout = connectTimeout
 	cfg.MaxConnLifetime = maxConnLifetime
 	cfg.MaxConnLifetimeJitter = maxConnLifetimeJitter
-	password := conn.Password
+	creds := &credentials{source: conn.Password}
 	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
 		// pgxpool opens a new connection in a goroutine of its own, with the
 		// values of the context of the acquire that asked for it but not its
@@ -106,11 +110,21 @@ func poolConfig(conn Connection) (*pgxpool.Config, error) {
 		// lines): nothing it does touches the request.
 		ctx, cancel := withoutValues(ctx)
 		defer cancel()
-		pw, err := password(ctx)
+		pw, err := creds.get(ctx)
 		if err != nil {
 			return &apperr.Error{Kind: apperr.Unavailable, Detail: "Lakebase credentials could not be obtained; try again shortly.", Reason: "lakebase_credential", Err: err}
 		}
 		cc.Password = pw
+		// A refused login reaches us only as an error on this connection,
+		// which pgx hands to OnPgError before it gives up: that is where the
+		// shared credential is dropped, whoever asked for the connection.
+		closeOnFatal := cc.OnPgError // pgx's own: it closes the connection on a FATAL error
+		cc.OnPgError = func(pc *pgconn.PgConn, pgErr *pgconn.PgError) bool {
+			if loginRefused(pgErr.Code) {
+				creds.refused(pw)
+			}
+			return closeOnFatal(pc, pgErr)
+		}
 		return nil
 	}
 	return cfg, nil

@@ -60,15 +60,23 @@ func unavailable(detail string, cause error) error {
 // cannot serve now (rather than that our statement is wrong): connection
 // exceptions (08), shutdown and start-up (57P01-57P03), too many connections
 // (53300), and a refused login (28000, 28P01: an expired or revoked
-// credential, which the next connection's fresh one mends).
+// credential, which is then dropped so that the next connection gets a new
+// one).
 func serverUnavailable(code string) bool {
 	switch {
 	case strings.HasPrefix(code, "08"):
 		return true
-	case code == "57P01", code == "57P02", code == "57P03", code == "53300", code == "28000", code == "28P01":
+	case code == "57P01", code == "57P02", code == "57P03", code == "53300", loginRefused(code):
 		return true
 	}
 	return false
+}
+
+// loginRefused reports whether a Postgres error code says the login was
+// refused: invalid password (28P01) or authorization (28000). On Lakebase
+// that is an expired or revoked credential.
+func loginRefused(code string) bool {
+	return code == "28P01" || code == "28000"
 }
 
 // unreachable reports whether err is a failure to reach the server or a

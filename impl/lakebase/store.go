@@ -86,14 +86,29 @@ func (s *Store) inTx(ctx context.Context, userID string, fn func(ctx context.Con
 // anything ran, and is then discarded by the pool: begin tries the next
 // one, so the first requests after an outage do not fail on the dead
 // connections it left behind. A failure to open a new connection is not
-// retried: the database is down, and each try would cost a credential.
+// retried (the database is down), except once when Postgres refused the
+// login: the shared credential was revoked or expired early, has been
+// dropped, and the next connection logs in with a new one.
 func (s *Store) begin(ctx context.Context) (pgx.Tx, error) {
+	loginRetried := false
 	for attempt := int32(0); ; attempt++ {
 		tx, err := s.pool.Begin(ctx)
-		if err == nil || ctx.Err() != nil || !unreachable(err) || connecting(err) || attempt >= s.pool.Config().MaxConns {
+		switch {
+		case err == nil || ctx.Err() != nil || attempt >= s.pool.Config().MaxConns:
+			return tx, err
+		case loginWasRefused(err) && !loginRetried:
+			loginRetried = true
+		case !unreachable(err) || connecting(err):
 			return tx, err
 		}
 	}
+}
+
+// loginWasRefused reports whether err is Postgres refusing a new connection's
+// login.
+func loginWasRefused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && loginRefused(pgErr.Code)
 }
 
 // connecting reports whether err came from opening a new connection (its

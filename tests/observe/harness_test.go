@@ -100,8 +100,8 @@ func newEnv(t *testing.T, perUser bool) *env {
 }
 
 // newStore opens a store on a fresh, migrated database as cmd/server does
-// with the PG* variables: every new connection logs in with a credential
-// the service principal asks the fake workspace for, and the proxy checks it
+// with the PG* variables: new connections log in with the credential the
+// service principal asks the fake workspace for, and the proxy checks it
 // with the fake as Lakebase would (the test Postgres trusts its clients).
 func newStore(t *testing.T, ws *fakeworkspace.Workspace, app *databricks.AppClient) (*lakebase.Store, *lakebasetest.Proxy) {
 	t.Helper()
@@ -118,9 +118,9 @@ func newStore(t *testing.T, ws *fakeworkspace.Workspace, app *databricks.AppClie
 	}
 	store := lakebasetest.OpenStore(t, lakebase.Connection{
 		Host: via.Hostname(), Port: via.Port(), Database: strings.TrimPrefix(u.Path, "/"), User: u.User.Username(), SSLMode: "disable",
-		Password: func(ctx context.Context) (string, error) {
-			cred, err := app.DatabaseCredential(ctx, "onbehalf-db")
-			return cred.Token, err
+		Password: func(ctx context.Context) (string, time.Time, error) {
+			cred, err := app.DatabaseCredential(ctx, fakeworkspace.DemoDatabaseInstance)
+			return cred.Token, cred.ExpiresAt, err
 		},
 		Timeout: 2 * time.Second,
 	})
