@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -91,8 +92,14 @@ type Lakebase struct {
 	User     string // PGUSER: the service principal's Postgres role (default DATABRICKS_CLIENT_ID)
 	SSLMode  string // PGSSLMODE (default require)
 	// Instance is LAKEBASE_INSTANCE_NAME, the instance the credentials are
-	// asked for; when empty, the instance whose DNS name is PGHOST.
+	// asked for; when empty, the instance whose DNS name is PGHOST. It is
+	// Lakebase Provisioned's, and not used with Endpoint.
 	Instance string
+	// Endpoint is LAKEBASE_ENDPOINT, the resource path
+	// (projects/<id>/branches/<id>/endpoints/<id>) of a Lakebase Autoscaling
+	// endpoint, which app.yaml takes from the app's postgres resource. When
+	// set, the credentials are asked for that endpoint, and no instance.
+	Endpoint string
 }
 
 // OnDatabricksApps reports whether the server runs on Databricks Apps.
@@ -118,6 +125,7 @@ func Load(getenv func(string) string) (Config, error) {
 			User:     strings.TrimSpace(getenv("PGUSER")),
 			SSLMode:  strings.TrimSpace(getenv("PGSSLMODE")),
 			Instance: strings.TrimSpace(getenv("LAKEBASE_INSTANCE_NAME")),
+			Endpoint: strings.TrimSpace(getenv("LAKEBASE_ENDPOINT")),
 		},
 	}
 	var errs []error
@@ -207,8 +215,26 @@ func (l Lakebase) check() []error {
 	default:
 		errs = append(errs, fmt.Errorf("PGSSLMODE must be disable, allow, prefer, require, verify-ca or verify-full, not %q", l.SSLMode))
 	}
+	if l.Endpoint != "" {
+		// The two name different kinds of database, Autoscaling and
+		// Provisioned; using one and ignoring the other would hide a
+		// mistake until the credential is refused.
+		if l.Instance != "" {
+			errs = append(errs, errors.New("LAKEBASE_ENDPOINT and LAKEBASE_INSTANCE_NAME are both set: set LAKEBASE_ENDPOINT for a Lakebase Autoscaling endpoint, or LAKEBASE_INSTANCE_NAME for a Lakebase Provisioned instance, not both"))
+		}
+		// The value is not echoed: a misplaced value could be anything.
+		if !endpointPath.MatchString(l.Endpoint) {
+			errs = append(errs, errors.New("LAKEBASE_ENDPOINT must be an endpoint's resource path, projects/<project>/branches/<branch>/endpoints/<endpoint>"))
+		}
+	}
 	return errs
 }
+
+// endpointPath is the shape of a Lakebase Autoscaling endpoint's resource
+// path. Databricks makes ids of lowercase letters, digits and hyphens; the
+// check is a little wider (any case, underscores), to catch a host, a URL
+// or a bare endpoint name given by mistake without refusing a real path.
+var endpointPath = regexp.MustCompile(`^projects/[A-Za-z0-9_-]+/branches/[A-Za-z0-9_-]+/endpoints/[A-Za-z0-9_-]+$`)
 
 func intVar(getenv func(string) string, name string, def int) (int, error) {
 	v := strings.TrimSpace(getenv(name))
