@@ -88,6 +88,7 @@ func (w *Workspace) controlDatabaseCredentials(rw http.ResponseWriter, _ *http.R
 		Token         string    `json:"token"`
 		IssuedTo      string    `json:"issued_to"`
 		InstanceNames []string  `json:"instance_names"`
+		Endpoint      string    `json:"endpoint,omitempty"`
 		RequestID     string    `json:"request_id,omitempty"`
 		IssuedAt      time.Time `json:"issued_at"`
 		ExpiresAt     time.Time `json:"expires_at"`

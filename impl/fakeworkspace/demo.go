@@ -14,6 +14,12 @@ const (
 	// databricks.yml names the app's, and reached at DemoDatabaseHost.
 	DemoDatabaseInstance = "onbehalf-db"
 	DemoDatabaseHost     = "instance-3f6b1c2a-8d4e-4f0a-9b7c-5e2d1a0c9f41.database.cloud.databricks.com"
+
+	// DemoPostgresEndpoint is the demo's Lakebase Autoscaling endpoint, by
+	// its resource path (what LAKEBASE_ENDPOINT holds), reached at
+	// DemoPostgresHost.
+	DemoPostgresEndpoint = "projects/onbehalf/branches/production/endpoints/primary"
+	DemoPostgresHost     = "ep-quiet-river-a1b2c3d4.database.us-west-2.cloud.databricks.com"
 )
 
 // Demo returns a workspace whose two users have different grants, so that
@@ -26,7 +32,9 @@ const (
 //     IN_PROGRESS);
 //   - the service principal onbehalf-app (DemoClientID, DemoClientSecret)
 //     sees everything;
-//   - one Lakebase instance, DemoDatabaseInstance at DemoDatabaseHost.
+//   - one Lakebase instance, DemoDatabaseInstance at DemoDatabaseHost;
+//   - one Lakebase Autoscaling endpoint, DemoPostgresEndpoint at
+//     DemoPostgresHost.
 func Demo() *Workspace {
 	// Schemas are added in name order, which is how listings show them (the
 	// fake lists schemas and tables in the order added).
@@ -84,6 +92,7 @@ func Demo() *Workspace {
 		Ready: "NOT_READY", ConfigUpdate: "IN_PROGRESS"})
 
 	w.AddDatabaseInstance(DatabaseInstance{Name: DemoDatabaseInstance, UID: "3f6b1c2a-8d4e-4f0a-9b7c-5e2d1a0c9f41", ReadWriteDNS: DemoDatabaseHost})
+	w.AddPostgresEndpoint(PostgresEndpoint{Name: DemoPostgresEndpoint, Host: DemoPostgresHost})
 
 	w.Grant(Alice, "main", "sales", "samples")
 	w.Grant(Bob, "main", "hr")

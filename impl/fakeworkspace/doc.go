@@ -14,7 +14,8 @@
 //     platform does ("Invalid scope"), opaque personal access tokens, and
 //     OAuth M2M (client credentials) for the service principal;
 //   - Lakebase database instances with their DNS names, listed page by page,
-//     and their credentials, for the service principal only;
+//     and Lakebase Autoscaling endpoints (resource path and host), and their
+//     credentials, for the service principal only;
 //   - injectable faults (status, Retry-After, delay, connection reset) and a
 //     log of every request received, with the token it carried.
 //
@@ -35,6 +36,7 @@
 //	POST /serving-endpoints/{name}/invocations           scope serving.serving-endpoints
 //	GET  /api/2.0/database/instances                     any authenticated caller
 //	POST /api/2.0/database/credentials                   the service principal only, for an instance listed
+//	POST /api/2.0/postgres/credentials                   the service principal only, for an Autoscaling endpoint added
 //
 // Anything else answers 404 ENDPOINT_NOT_FOUND. Every error body is
 // {"error_code": "...", "message": "..."}, which the SDK's apierr parses.
@@ -52,6 +54,6 @@
 //	DELETE /_fake/faults          clears every fault -> 204
 //	GET    /_fake/requests        the request log as a JSON array of Request, tokens included -> 200
 //	DELETE /_fake/requests        clears the log -> 204
-//	GET    /_fake/database-credentials   the Lakebase credentials issued -> 200
+//	GET    /_fake/database-credentials   the Lakebase credentials issued, instances' and endpoints' -> 200
 //	POST   /_fake/database-credentials/expire   every credential issued so far expires now -> 204
 package fakeworkspace

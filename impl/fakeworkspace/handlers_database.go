@@ -63,14 +63,19 @@ func (w *Workspace) listDatabaseInstances(rw http.ResponseWriter, r *http.Reques
 
 // DatabaseCredential is a Lakebase (Postgres) credential the fake issued: a
 // password for the service principal's Postgres role, valid for an hour.
+// It is for a Provisioned instance (InstanceNames) or an Autoscaling
+// endpoint (Endpoint).
 type DatabaseCredential struct {
 	Token string
 	// IssuedTo is the service principal's client id (its Postgres role).
 	IssuedTo      string
 	InstanceNames []string
-	RequestID     string
-	IssuedAt      time.Time
-	ExpiresAt     time.Time
+	// Endpoint is the Autoscaling endpoint's resource path; empty for an
+	// instance's credential.
+	Endpoint  string
+	RequestID string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
 }
 
 // DatabaseCredentials returns the Lakebase credentials issued so far, in

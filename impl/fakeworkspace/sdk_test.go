@@ -15,6 +15,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/service/catalog"
 	"github.com/databricks/databricks-sdk-go/service/database"
+	"github.com/databricks/databricks-sdk-go/service/postgres"
 	"github.com/databricks/databricks-sdk-go/service/serving"
 
 	"github.com/onbehalf/onbehalf/impl/fakeworkspace"
@@ -393,6 +394,55 @@ func TestSDKListsDatabaseInstancesWithTheirDNSNames(t *testing.T) {
 	wantAPIError(t, err, apierr.ErrResourceDoesNotExist, 404, "RESOURCE_DOES_NOT_EXIST", "")
 	if n := len(ws.DatabaseCredentials()); n != 0 {
 		t.Errorf("%d credentials issued for an instance that does not exist", n)
+	}
+}
+
+// TestSDKGeneratesPostgresCredentialsForAnEndpoint: Lakebase Autoscaling
+// credentials (POST /api/2.0/postgres/credentials, as the SDK's postgres
+// service sends it) are issued to the service principal for an endpoint
+// the workspace has, with an expire_time an hour ahead, and kept with the
+// instances' credentials, so Lakebase's login check (ValidDatabaseCredential)
+// accepts them alike. An endpoint it does not have is a 404 in Databricks'
+// error shape, and a user's token is refused; neither is issued anything.
+func TestSDKGeneratesPostgresCredentialsForAnEndpoint(t *testing.T) {
+	ws, host := newDemo(t)
+	ctx := context.Background()
+	id, secret := ws.ServicePrincipal()
+	sp := m2mClient(t, host, id, secret)
+
+	before := time.Now()
+	cred, err := sp.Postgres.GenerateDatabaseCredential(ctx, postgres.GenerateDatabaseCredentialRequest{Endpoint: fakeworkspace.DemoPostgresEndpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := cred.ExpireTime.AsTime()
+	if cred.Token == "" || exp.Before(before.Add(59*time.Minute)) || exp.After(before.Add(61*time.Minute)) {
+		t.Errorf("credential expiring %v, token set %v: want a token valid for an hour", exp, cred.Token != "")
+	}
+	issued := ws.DatabaseCredentials()
+	if len(issued) != 1 || issued[0].Token != cred.Token || issued[0].IssuedTo != id ||
+		issued[0].Endpoint != fakeworkspace.DemoPostgresEndpoint || len(issued[0].InstanceNames) != 0 || !issued[0].ExpiresAt.Equal(exp) {
+		t.Errorf("issued %+v", issued)
+	}
+	if !ws.ValidDatabaseCredential(cred.Token) {
+		t.Error("the endpoint's credential is not valid for a login")
+	}
+	ws.ExpireDatabaseCredentials()
+	if ws.ValidDatabaseCredential(cred.Token) {
+		t.Error("the endpoint's credential is still valid after every credential expired")
+	}
+
+	const unknown = "projects/onbehalf/branches/production/endpoints/elsewhere"
+	_, err = sp.Postgres.GenerateDatabaseCredential(ctx, postgres.GenerateDatabaseCredentialRequest{Endpoint: unknown})
+	wantAPIError(t, err, apierr.ErrResourceDoesNotExist, 404, "RESOURCE_DOES_NOT_EXIST", "Endpoint '"+unknown+"' does not exist.")
+	_, err = patClient(t, host, ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)).Postgres.GenerateDatabaseCredential(ctx,
+		postgres.GenerateDatabaseCredentialRequest{Endpoint: fakeworkspace.DemoPostgresEndpoint})
+	wantAPIError(t, err, apierr.ErrPermissionDenied, 403, "PERMISSION_DENIED", "")
+	if n := len(ws.DatabaseCredentials()); n != 1 {
+		t.Errorf("%d credentials, want only the service principal's for the endpoint", n)
+	}
+	if n := len(ws.RequestsTo("/api/2.0/postgres/credentials")); n != 3 {
+		t.Errorf("%d requests to /api/2.0/postgres/credentials, want 3", n)
 	}
 }
 

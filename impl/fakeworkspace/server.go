@@ -39,6 +39,7 @@ func (w *Workspace) Handler() http.Handler {
 	route(http.MethodPost, "/serving-endpoints/{name}/invocations", w.authed(ScopeServing, w.invoke))
 	route(http.MethodGet, "/api/2.0/database/instances", w.authed("", w.listDatabaseInstances))
 	route(http.MethodPost, "/api/2.0/database/credentials", w.authed("", w.databaseCredential))
+	route(http.MethodPost, "/api/2.0/postgres/credentials", w.authed("", w.postgresCredential))
 	mux.HandleFunc("/", notFound)
 
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {

@@ -71,11 +71,12 @@ type Workspace struct {
 	faults      []*Fault
 	log         []Request
 	dbInstances map[string]DatabaseInstance // by name
-	dbCreds     []DatabaseCredential
+	pgEndpoints map[string]PostgresEndpoint // by resource path
+	dbCreds     []DatabaseCredential        // instances' and endpoints'
 }
 
-// New returns a workspace with no users, catalogs, endpoints or database
-// instances, and a
+// New returns a workspace with no users, catalogs, endpoints, database
+// instances or Autoscaling endpoints, and a
 // service principal named "onbehalf-app" with a random client id and secret.
 func New() *Workspace {
 	w := &Workspace{
@@ -86,6 +87,7 @@ func New() *Workspace {
 		endpointGrants: map[string]map[string]bool{},
 		tokens:         map[string]tokenInfo{},
 		dbInstances:    map[string]DatabaseInstance{},
+		pgEndpoints:    map[string]PostgresEndpoint{},
 		pageSize:       defaultPageSize,
 	}
 	w.SetServicePrincipal(ServicePrincipal{
