@@ -23,7 +23,8 @@ const (
 // the pending migrations unless APP_MIGRATE=off. It returns nil when
 // Lakebase is not configured: DATABASE_URL is used as given; otherwise, out
 // of the demo, the PG* variables with the credential of the service
-// principal (app), shared by the new connections.
+// principal (app), shared by the new connections: a Lakebase Autoscaling
+// endpoint's when LAKEBASE_ENDPOINT is set, else a Provisioned instance's.
 func openStore(ctx context.Context, cfg config.Config, demo bool, app *databricks.AppClient, log *slog.Logger) (*lakebase.Store, error) {
 	var conn lakebase.Connection
 	switch lb := cfg.Lakebase; {
@@ -34,25 +35,15 @@ func openStore(ctx context.Context, cfg config.Config, demo bool, app *databrick
 		if app == nil {
 			return nil, errors.New("lakebase: PGHOST is set but the service principal (DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET) is not, and it is what asks for database credentials")
 		}
-		instance := lb.Instance
-		if instance == "" {
-			var err error
-			if instance, err = instanceByHost(ctx, app, lb.Host); err != nil {
-				return nil, err
-			}
-		}
 		user := lb.User
 		if user == "" {
 			user = cfg.ClientID
 		}
-		conn = lakebase.Connection{
-			Host: lb.Host, Port: lb.Port, Database: lb.Database, User: user, SSLMode: lb.SSLMode,
-			Password: func(ctx context.Context) (string, time.Time, error) {
-				cred, err := app.DatabaseCredential(ctx, instance)
-				return cred.Token, cred.ExpiresAt, err
-			},
+		password, err := credentialSource(ctx, lb, user, app, log)
+		if err != nil {
+			return nil, err
 		}
-		log.Info("Lakebase: using the instance as the service principal", "host", lb.Host, "instance", instance, "user", user)
+		conn = lakebase.Connection{Host: lb.Host, Port: lb.Port, Database: lb.Database, User: user, SSLMode: lb.SSLMode, Password: password}
 	default:
 		log.Info("Lakebase is not configured (no DATABASE_URL or PGHOST): its endpoints answer 503")
 		return nil, nil
@@ -73,6 +64,33 @@ func openStore(ctx context.Context, cfg config.Config, demo bool, app *databrick
 	}
 	log.Info("Lakebase: schema up to date")
 	return store, nil
+}
+
+// credentialSource returns how the service principal (app) asks for a
+// credential to log in to Lakebase as user: for the Lakebase Autoscaling
+// endpoint LAKEBASE_ENDPOINT names, when set (there is no instance to find
+// then); otherwise for the Lakebase Provisioned instance, named by
+// LAKEBASE_INSTANCE_NAME or found from PGHOST. config.Load refuses both set.
+func credentialSource(ctx context.Context, lb config.Lakebase, user string, app *databricks.AppClient, log *slog.Logger) (func(context.Context) (string, time.Time, error), error) {
+	if lb.Endpoint != "" {
+		log.Info("Lakebase: using the endpoint as the service principal", "endpoint", lb.Endpoint, "host", lb.Host, "user", user)
+		return func(ctx context.Context) (string, time.Time, error) {
+			cred, err := app.PostgresCredential(ctx, lb.Endpoint)
+			return cred.Token, cred.ExpiresAt, err
+		}, nil
+	}
+	instance := lb.Instance
+	if instance == "" {
+		var err error
+		if instance, err = instanceByHost(ctx, app, lb.Host); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("Lakebase: using the instance as the service principal", "host", lb.Host, "instance", instance, "user", user)
+	return func(ctx context.Context) (string, time.Time, error) {
+		cred, err := app.DatabaseCredential(ctx, instance)
+		return cred.Token, cred.ExpiresAt, err
+	}, nil
 }
 
 // instanceByHost finds the name of the Lakebase instance at host (PGHOST),

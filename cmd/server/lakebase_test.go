@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -381,6 +382,112 @@ func TestTheLakebaseInstanceIsTheOneAtPGHOST(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), spSecret) {
 		t.Error("the error holds the service principal's secret")
 	}
+}
+
+// TestTheLakebaseEndpointIsUsedForAutoscaling: with Lakebase Autoscaling,
+// Databricks Apps injects the PG* variables and app.yaml adds
+// LAKEBASE_ENDPOINT, the endpoint's resource path, from the app's postgres
+// resource. The server, started with that environment, logs in to Postgres
+// (here through a proxy that accepts only a credential the fake workspace
+// issued and that has not expired, as Lakebase checks it) with a
+// credential asked for at /api/2.0/postgres/credentials for that endpoint,
+// by the service principal; it never lists instances nor asks the
+// Provisioned API; a preference written is read back; and the start-up log
+// says which database it uses, without any credential or secret.
+func TestTheLakebaseEndpointIsUsedForAutoscaling(t *testing.T) {
+	ws := fakeworkspace.Demo()
+	srv := httptest.NewServer(ws.Handler())
+	t.Cleanup(srv.Close)
+	spID, spSecret := ws.ServicePrincipal()
+	dbURL := lakebasetest.NewDatabase(t)
+	u, _ := url.Parse(dbURL)
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(ws.ValidDatabaseCredential)
+	pu, _ := url.Parse(proxy.Through(t, dbURL))
+	base, out := started(t, map[string]string{
+		"DATABRICKS_APP_NAME": "onbehalf", "DATABRICKS_HOST": srv.URL,
+		"DATABRICKS_CLIENT_ID": spID, "DATABRICKS_CLIENT_SECRET": spSecret,
+		"PGHOST": pu.Hostname(), "PGPORT": pu.Port(), "PGDATABASE": strings.TrimPrefix(u.Path, "/"),
+		"PGUSER": lakebasetest.Role, "PGSSLMODE": "disable",
+		"LAKEBASE_ENDPOINT": fakeworkspace.DemoPostgresEndpoint,
+	})
+	alice := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+
+	if code, body := send(t, "PUT", base+"/api/preferences/theme", alice, `{"value":"dark"}`); code != http.StatusOK {
+		t.Fatalf("PUT as alice: %d %s", code, body)
+	}
+	if code, body := send(t, "GET", base+"/api/preferences/theme", alice, ""); code != http.StatusOK || !strings.Contains(body, `"dark"`) {
+		t.Fatalf("GET as alice: %d %s, want the value written", code, body)
+	}
+
+	if accepted, refused := proxy.Logins(); accepted == 0 || refused != 0 {
+		t.Errorf("logins: %d accepted, %d refused; want each with a credential the workspace issued", accepted, refused)
+	}
+	creds := ws.DatabaseCredentials()
+	if len(creds) == 0 {
+		t.Fatal("no Lakebase credential was issued")
+	}
+	for _, c := range creds {
+		if c.Endpoint != fakeworkspace.DemoPostgresEndpoint || len(c.InstanceNames) != 0 || c.IssuedTo != spID {
+			t.Errorf("credential for endpoint %q, instances %v, issued to %q; want the endpoint's, to the service principal", c.Endpoint, c.InstanceNames, c.IssuedTo)
+		}
+	}
+	reqs := ws.RequestsTo("/api/2.0/postgres/credentials")
+	if len(reqs) != len(creds) {
+		t.Errorf("%d credential requests, %d credentials", len(reqs), len(creds))
+	}
+	for _, r := range reqs {
+		var body struct {
+			Endpoint string `json:"endpoint"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil || body.Endpoint != fakeworkspace.DemoPostgresEndpoint || r.UserName != spID {
+			t.Errorf("a credential was asked for with %s as %q, want the endpoint as the service principal", r.Body, r.UserName)
+		}
+	}
+	if n := len(ws.RequestsTo("/api/2.0/database/")); n != 0 {
+		t.Errorf("%d calls to the Provisioned API (instance listing or credentials), want none", n)
+	}
+
+	var logged bool
+	for _, l := range out.lines() {
+		var rec struct{ Msg, Endpoint, Host, User string }
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "Lakebase: using the endpoint as the service principal" {
+			logged = rec.Endpoint == fakeworkspace.DemoPostgresEndpoint && rec.Host == pu.Hostname() && rec.User == lakebasetest.Role
+		}
+	}
+	if !logged {
+		t.Errorf("no start-up line names the endpoint, host and user:\n%s", grepLines(strings.Join(out.lines(), "\n"), "Lakebase"))
+	}
+	all := strings.Join(out.lines(), "\n")
+	for _, c := range creds {
+		if strings.Contains(all, c.Token) {
+			t.Error("the output holds a Lakebase credential")
+		}
+	}
+	if strings.Contains(all, spSecret) {
+		t.Error("the output holds the service principal's secret")
+	}
+}
+
+// send makes one request to the running server as the holder of token and
+// returns the status and body.
+func send(t *testing.T, method, target, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Forwarded-Access-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
 }
 
 // grepLines returns the lines of s that contain sub.
