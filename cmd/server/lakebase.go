@@ -104,7 +104,7 @@ func instanceByHost(ctx context.Context, app *databricks.AppClient, host string)
 	defer cancel()
 	name, err := app.DatabaseInstanceByHost(ctx, host)
 	if err != nil {
-		return "", fmt.Errorf("lakebase: finding the Lakebase instance at PGHOST %s: %w; set LAKEBASE_INSTANCE_NAME to the instance's name", host, err)
+		return "", fmt.Errorf("lakebase: finding the Lakebase instance at PGHOST %s: %w; set LAKEBASE_INSTANCE_NAME to the instance's name, or, for a Lakebase Autoscaling database, LAKEBASE_ENDPOINT to its endpoint's path", host, err)
 	}
 	return name, nil
 }

@@ -371,8 +371,8 @@ func TestTheLakebaseInstanceIsTheOneAtPGHOST(t *testing.T) {
 
 	noInstance := "instance-00000000-0000-4000-8000-000000000000.database.cloud.databricks.com"
 	if _, err := openStore(t.Context(), asOnDatabricksApps(noInstance, ""), false, clients.App, log); err == nil ||
-		!strings.Contains(err.Error(), "LAKEBASE_INSTANCE_NAME") || !strings.Contains(err.Error(), noInstance) {
-		t.Errorf("no instance at PGHOST: %v, want an error that says to set LAKEBASE_INSTANCE_NAME", err)
+		!strings.Contains(err.Error(), "LAKEBASE_INSTANCE_NAME") || !strings.Contains(err.Error(), "LAKEBASE_ENDPOINT") || !strings.Contains(err.Error(), noInstance) {
+		t.Errorf("no instance at PGHOST: %v, want an error that says to set LAKEBASE_INSTANCE_NAME, or LAKEBASE_ENDPOINT for Autoscaling", err)
 	}
 	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/database/instances", Status: http.StatusForbidden})
 	_, err = openStore(t.Context(), asOnDatabricksApps(fakeworkspace.DemoDatabaseHost, ""), false, clients.App, log)

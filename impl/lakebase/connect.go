@@ -98,7 +98,7 @@ func poolConfig(conn Connection) (*pgxpool.Config, error) {
 	cfg.ConnConfig.ConnectTimeout = connectTimeout
 	cfg.MaxConnLifetime = maxConnLifetime
 	cfg.MaxConnLifetimeJitter = maxConnLifetimeJitter
-	creds := &credentials{source: conn.Password}
+	creds := newCredentials(conn.Password)
 	cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
 		// pgxpool opens a new connection in a goroutine of its own, with the
 		// values of the context of the acquire that asked for it but not its

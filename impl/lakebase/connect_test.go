@@ -172,9 +172,68 @@ func TestARefusedCredentialIsReplaced(t *testing.T) {
 		t.Errorf("a refusal of the old credential dropped the new one: %q", cc.Password)
 	}
 	second.OnPgError(nil, fatal("28000"))
-	if cc := connect(t, cfg); cc.Password != "cred-3" {
-		t.Errorf("after cred-2 was refused (28000): %q, want a new credential", cc.Password)
+	if cc := connect(t, cfg); cc.Password != "cred-2" {
+		t.Errorf("after cred-2, a replacement, was refused too: %q, want it kept (the refusal is not the credential's)", cc.Password)
 	}
+}
+
+// TestARefusedReplacementIsKeptAWhileThenRenewed: a replacement refused in
+// turn is kept for the hold, then renewed as if due, and the renewal may be
+// replaced again when refused.
+func TestARefusedReplacementIsKeptAWhileThenRenewed(t *testing.T) {
+	src := &counted{lifetime: time.Hour}
+	c := newCredentials(src.password)
+	c.hold = 50 * time.Millisecond
+	get := func() string {
+		t.Helper()
+		pw, err := c.get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pw
+	}
+	c.refused(get()) // cred-1
+	c.refused(get()) // cred-2, its replacement: kept
+	if pw := get(); pw != "cred-2" {
+		t.Fatalf("%q right after the replacement was refused, want cred-2 kept", pw)
+	}
+	time.Sleep(2 * c.hold)
+	if pw := get(); pw != "cred-3" {
+		t.Fatalf("%q after the hold, want a new credential", pw)
+	}
+	c.refused("cred-3") // renewed as if due, so no replacement: dropped
+	if pw := get(); pw != "cred-4" {
+		t.Errorf("%q after the renewal was refused, want its replacement", pw)
+	}
+}
+
+// TestWaitingForACredentialEndsWithTheCaller: a connection waiting for
+// another's credential fetch gives up when its own context ends, and a
+// refusal met meanwhile (on a query's goroutine) does not wait for the
+// fetch at all.
+func TestWaitingForACredentialEndsWithTheCaller(t *testing.T) {
+	release := make(chan struct{})
+	c := newCredentials(func(context.Context) (string, time.Time, error) {
+		<-release
+		return "cred", time.Now().Add(time.Hour), nil
+	})
+	go func() { _, _ = c.get(context.Background()) }() // the fetcher, held
+	for len(c.fetching) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.get(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a waiter whose context ended: %v, want its context's error", err)
+	}
+	done := make(chan struct{})
+	go func() { c.refused("old"); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("refused waited for the fetch")
+	}
+	close(release)
 }
 
 // TestANewConnectionsCredentialIsAskedForWithoutTheRequestsValues: pgxpool

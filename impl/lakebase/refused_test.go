@@ -1,0 +1,61 @@
+package lakebase_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/onbehalf/onbehalf/impl/apperr"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
+	"github.com/onbehalf/onbehalf/impl/lakebase/lakebasetest"
+)
+
+// TestALoginRefusedForGoodAsksForFewCredentials: when Postgres refuses
+// every login (the service principal's role is missing, or may not log
+// in), the refused credential is replaced once; the replacement, refused in
+// turn, is kept. Probes and requests get 503s without asking the workspace
+// for a credential at each attempt to connect.
+func TestALoginRefusedForGoodAsksForFewCredentials(t *testing.T) {
+	dbURL := lakebasetest.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(func(string) bool { return false })
+	through, err := url.Parse(proxy.Through(t, dbURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	store, err := lakebase.Open(lakebase.Connection{
+		Host: through.Hostname(), Port: through.Port(), Database: u.Path[1:], User: u.User.Username(), SSLMode: "disable",
+		Password: func(context.Context) (string, time.Time, error) {
+			return fmt.Sprintf("cred-%d", calls.Add(1)), time.Now().Add(time.Hour), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	ctx := context.Background()
+	for range 10 {
+		if err := store.Ping(ctx); err == nil {
+			t.Fatal("a ping logged in through a proxy that refuses every login")
+		}
+	}
+	for range 10 {
+		if _, err := store.GetPreference(ctx, "alice@example.com", "theme"); apperr.KindOf(err) != apperr.Unavailable {
+			t.Fatalf("a read: %v, want Unavailable", err)
+		}
+	}
+	if _, refused := proxy.Logins(); refused < 20 {
+		t.Errorf("%d logins refused, want one per attempt at least (20)", refused)
+	}
+	if n := calls.Load(); n > 2 {
+		t.Errorf("20 attempts to log in asked for %d credentials, want 2 at most (the first, and one replacement)", n)
+	}
+}
