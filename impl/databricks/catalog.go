@@ -22,7 +22,7 @@ type (
 // ListCatalogs returns the window of the catalogs the context's user can see.
 // Errors are apperr kinds (Unauthenticated, Forbidden, RateLimited, Upstream, Timeout).
 func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, bool, error) {
-	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]catalogInfo, string, error) {
+	infos, more, err := collectWindow(ctx, w, c.retry.Longest(), func(ctx context.Context, size int, token string) ([]catalogInfo, string, error) {
 		var resp catalogsPage
 		err := c.getJSON(ctx, "uc.catalogs.list", call{path: "/api/2.1/unity-catalog/catalogs", query: pageQuery(nil, size, token)}, &resp)
 		return resp.Catalogs, resp.NextPageToken, err
@@ -38,7 +38,7 @@ func (c *UserClient) ListCatalogs(ctx context.Context, w Window) ([]Catalog, boo
 // user can see. A catalog they cannot see is Forbidden or NotFound, as
 // Databricks says.
 func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Window) ([]Schema, bool, error) {
-	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]schemaInfo, string, error) {
+	infos, more, err := collectWindow(ctx, w, c.retry.Longest(), func(ctx context.Context, size int, token string) ([]schemaInfo, string, error) {
 		var resp schemasPage
 		err := c.getJSON(ctx, "uc.schemas.list", call{path: "/api/2.1/unity-catalog/schemas",
 			query: pageQuery(url.Values{"catalog_name": {catalogName}}, size, token), carries: names}, &resp)
@@ -54,7 +54,7 @@ func (c *UserClient) ListSchemas(ctx context.Context, catalogName string, w Wind
 // ListTables returns the window of the tables of a schema the context's user
 // can see.
 func (c *UserClient) ListTables(ctx context.Context, catalogName, schemaName string, w Window) ([]Table, bool, error) {
-	infos, more, err := collectWindow(ctx, w, func(ctx context.Context, size int, token string) ([]tableInfo, string, error) {
+	infos, more, err := collectWindow(ctx, w, c.retry.Longest(), func(ctx context.Context, size int, token string) ([]tableInfo, string, error) {
 		var resp tablesPage
 		err := c.getJSON(ctx, "uc.tables.list", call{path: "/api/2.1/unity-catalog/tables",
 			query: pageQuery(url.Values{"catalog_name": {catalogName}, "schema_name": {schemaName}}, size, token), carries: names}, &resp)

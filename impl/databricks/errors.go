@@ -24,9 +24,9 @@ const maxUpstreamMessage = 300
 const maxLoggedMessage = 4 << 10
 
 // translate turns an error of a Databricks call into our vocabulary. It is the
-// only place that knows Databricks' error shapes. parent is the request's
-// context (not the attempt's), to tell a client that went away from an
-// attempt that timed out.
+// only place that knows Databricks' error shapes. parent is the context the
+// call was made under (not the attempt's), to tell a client that went away
+// from a call that ran out of time.
 func translate(parent context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -34,10 +34,16 @@ func translate(parent context.Context, err error) error {
 	if e := apperr.As(err); e != nil {
 		return e
 	}
-	if parent.Err() != nil {
+	switch perr := parent.Err(); {
+	case errors.Is(perr, context.Canceled):
 		// The client went away: nobody will read the answer, and it is no
 		// failure of ours or of Databricks.
-		return apperr.Wrap(apperr.Canceled, "The request was cancelled.", parent.Err())
+		return apperr.Wrap(apperr.Canceled, "The request was cancelled.", perr)
+	case perr != nil:
+		// The parent's own deadline passed (a listing's, bounding all its
+		// pages like one call; see collectWindow): the client still
+		// waits, and Databricks did not answer in time.
+		return apperr.Wrap(apperr.Timeout, "Databricks did not answer in time.", perr)
 	}
 	var apiErr *apierr.APIError
 	if errors.As(err, &apiErr) {

@@ -124,3 +124,38 @@ func TestOnlyUnprocessedRetriesWhatDatabricksDidNotTakeOn(t *testing.T) {
 		})
 	}
 }
+
+// TestARetryWaitCutShortByTheParentSaysWhy: a retry's wait ends when the
+// context the call was made under ends. A parent whose deadline passed (a
+// listing bounded like one call) is a Timeout, 504; a parent cancelled
+// because the client went away is Canceled, 499. No attempt starts after.
+func TestARetryWaitCutShortByTheParentSaysWhy(t *testing.T) {
+	policy := RetryPolicy{Waits: []time.Duration{time.Minute}, Budget: 2 * time.Minute, AttemptTimeout: time.Second}
+	for _, tt := range []struct {
+		name   string
+		parent func() (context.Context, context.CancelFunc)
+		want   apperr.Kind
+	}{
+		{"deadline passed", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 20*time.Millisecond)
+		}, apperr.Timeout},
+		{"client went away", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(20*time.Millisecond, cancel)
+			return ctx, cancel
+		}, apperr.Canceled},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := tt.parent()
+			defer cancel()
+			calls := 0
+			err := policy.do(ctx, "op", nil, func(context.Context) error {
+				calls++
+				return &apperr.Error{Kind: apperr.Upstream}
+			})
+			if apperr.KindOf(err) != tt.want || calls != 1 {
+				t.Errorf("err %v after %d calls, want %v after 1", err, calls, tt.want)
+			}
+		})
+	}
+}

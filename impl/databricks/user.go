@@ -33,8 +33,8 @@ func newUserClient(opts Options, host string) *UserClient {
 	}
 }
 
-// LongestCall is the most one call but Invoke (CurrentUser, a listing's
-// page) can take, its retries included.
+// LongestCall is the most one call but Invoke (CurrentUser, a whole
+// listing with all its pages) can take, its retries included.
 func (c *UserClient) LongestCall() time.Duration { return c.retry.Longest() }
 
 // LongestInvoke is the most Invoke can take, its retries included.

@@ -1,6 +1,9 @@
 package databricks
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Window is an offset/limit view of a listing.
 type Window struct {
@@ -27,7 +30,15 @@ type fetchPage[T any] func(ctx context.Context, size int, pageToken string) (ite
 // Databricks may return mid-listing. Items before the offset are counted,
 // not kept: a request far into a long listing holds the window and one
 // page, not everything before it.
-func collectWindow[T any](ctx context.Context, w Window, fetch fetchPage[T]) (items []T, hasMore bool, err error) {
+//
+// The whole listing takes no longer than longest from its start, however
+// many pages it reads: each page is a call under the retry policy, and what
+// waits for the answer (the front end's timeout, the server's write
+// deadline) allows for the longest one call can take, not one per page.
+// Once longest has passed, the listing ends with a Timeout (see translate).
+func collectWindow[T any](ctx context.Context, w Window, longest time.Duration, fetch fetchPage[T]) (items []T, hasMore bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, longest)
+	defer cancel()
 	var (
 		kept    []T // the items from the offset on
 		skipped int // the items before the offset, read and dropped

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // pagedSource serves items in pages of pageSize, with an empty page after
@@ -61,7 +62,7 @@ func TestCollectWindowIsRightAcrossPagesAndReadsNoMore(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := &pagedSource{items: items, pageSize: 2, empties: tt.empties}
-			got, more, err := collectWindow(context.Background(), tt.w, src.fetch)
+			got, more, err := collectWindow(context.Background(), tt.w, time.Minute, src.fetch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +102,7 @@ func TestCollectWindowKeepsOnlyTheWindow(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	got, more, err := collectWindow(context.Background(), Window{Offset: 10_000, Limit: 50}, fetch)
+	got, more, err := collectWindow(context.Background(), Window{Offset: 10_000, Limit: 50}, time.Minute, fetch)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)

@@ -12,10 +12,11 @@ export type Problem = Schemas["Problem"];
 // up on an answer still to come. The server's bounds, with its defaults:
 // one Databricks call up to 35 s, retries included (RetryPolicy.Longest:
 // the 5 s retry budget of databricks.DefaultRetryPolicy + APP_UPSTREAM_TIMEOUT,
-// 30 s); an agent's call up to 125 s (the same budget + APP_INVOKE_TIMEOUT,
-// 120 s); one Lakebase operation up to 5 s (lakebase.DefaultTimeout). On top,
-// 15 s for the answer to arrive, as the server leaves itself (answerMargin
-// in cmd/server). A server run with longer timeouts needs these raised.
+// 30 s), a listing too however many pages it reads; an agent's call up to
+// 125 s (the same budget + APP_INVOKE_TIMEOUT, 120 s); one Lakebase
+// operation up to 5 s (lakebase.DefaultTimeout). On top, 15 s for the answer
+// to arrive, as the server leaves itself (answerMargin in cmd/server). A
+// server run with longer timeouts needs these raised.
 
 /**
  * How long the front end waits for one API answer: the slowest is a
