@@ -36,13 +36,15 @@ type fetchPage[T any] func(ctx context.Context, size int, pageToken string) (ite
 // waits for the answer (the front end's timeout, the server's write
 // deadline) allows for the longest one call can take, not one per page.
 // Once longest has passed, the listing ends with a Timeout (see translate).
+// The first page is one call, bounded by the policy already: the deadline
+// is set only when a second page is needed, so that most listings, one page
+// long, do not pay for a timer.
 func collectWindow[T any](ctx context.Context, w Window, longest time.Duration, fetch fetchPage[T]) (items []T, hasMore bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, longest)
-	defer cancel()
 	var (
 		kept    []T // the items from the offset on
 		skipped int // the items before the offset, read and dropped
 		token   string
+		start   = time.Now()
 	)
 	for {
 		page, next, err := fetch(ctx, w.pageSize(skipped+len(kept)), token)
@@ -54,6 +56,11 @@ func collectWindow[T any](ctx context.Context, w Window, longest time.Duration, 
 		kept = append(kept, page[skip:]...)
 		if len(kept) > w.Limit || next == "" {
 			break
+		}
+		if token == "" { // the first page: bound the rest from the start
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, start.Add(longest))
+			defer cancel()
 		}
 		token = next
 	}
