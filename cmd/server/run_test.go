@@ -40,14 +40,19 @@ func started(t *testing.T, vars map[string]string) (string, *output) {
 	vars["DATABRICKS_APP_PORT"] = "0"
 	out := &output{}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return vars[k] }, out) }()
+	var runErr error
+	finished := make(chan struct{}) // closed once run has returned runErr
+	go func() {
+		defer close(finished)
+		runErr = run(ctx, func(k string) string { return vars[k] }, out)
+	}()
+	endedEarly := false
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v after shutdown, want nil", err)
+		case <-finished:
+			if runErr != nil && !endedEarly {
+				t.Errorf("run returned %v after shutdown, want nil", runErr)
 			}
 		case <-time.After(10 * time.Second):
 			t.Error("run did not return after its context ended")
@@ -65,8 +70,9 @@ func started(t *testing.T, vars map[string]string) (string, *output) {
 			}
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("run ended before listening: %v", err)
+		case <-finished:
+			endedEarly = true
+			t.Fatalf("run ended before listening: %v", runErr)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
