@@ -111,12 +111,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			authCfg.ServicePrincipalToken = clients.App.Token
 		}
 	}
+	longest := httpapi.Longest{
+		Request:    httpapi.LongestRequest(clients.User, store),
+		Invocation: httpapi.LongestInvocation(clients.User, store),
+	}
 	handler, err := httpapi.New(httpapi.Deps{
-		Log:   log,
-		User:  clients.User,
-		Auth:  auth.New(authCfg, log),
-		Store: store,
-		Web:   web.Dist(),
+		Log:     log,
+		User:    clients.User,
+		Auth:    auth.New(authCfg, log),
+		Store:   store,
+		Web:     web.Dist(),
+		Longest: longest,
 		// Metrics and Observers: see impl/observe/metrics.go.
 		Metrics:   metrics.Handler(),
 		Observers: []observe.RequestObserver{metrics},
@@ -136,7 +141,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Handler:           metrics.Track(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout(httpapi.LongestInvocation(clients.User, store)),
+		WriteTimeout:      writeTimeout(longest.Invocation),
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -202,3 +202,26 @@ func TestRunRefusesLocalSwitchesOnDatabricksApps(t *testing.T) {
 		}
 	}
 }
+
+// TestThePageSaysHowLongThisServerMayTake: the served index.html carries the
+// longest request and invocation of this server's own timeouts, so that a
+// server run with a longer APP_INVOKE_TIMEOUT is waited for that long.
+func TestThePageSaysHowLongThisServerMayTake(t *testing.T) {
+	base, _ := started(t, map[string]string{"APP_UPSTREAM_TIMEOUT": "10s", "APP_INVOKE_TIMEOUT": "300s"})
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	// The demo has no store: a request is one call, 5 s of retries + 10 s;
+	// an invocation the user's identity (15 s) and the agent's call (305 s).
+	for _, want := range []string{
+		`<meta name="onbehalf:longest-request-ms" content="15000">`,
+		`<meta name="onbehalf:longest-invocation-ms" content="320000">`,
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+}

@@ -45,6 +45,10 @@ type Deps struct {
 	Store *lakebase.Store
 	// Web, when set, is the built front end, served at / (see web.go).
 	Web fs.FS
+	// Longest is the most this server takes to answer, which index.html
+	// tells the front end so that it waits as long (see web.go); zero
+	// values are left out, and the front end keeps its defaults.
+	Longest Longest
 }
 
 // New returns the server's whole HTTP handler.
@@ -106,7 +110,10 @@ func New(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
-	web := webHandler(d.Web, problems)
+	web, err := webHandler(d.Web, d.Longest, problems)
+	if err != nil {
+		return nil, err
+	}
 	// The roots of the two subtrees above, without their slash: ServeMux
 	// would redirect them (307, with an HTML body) into the subtree. The web
 	// handler answers /api with the API's 404 problem, and

@@ -1,23 +1,80 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
+	"github.com/onbehalf/onbehalf/impl/databricks"
+	"github.com/onbehalf/onbehalf/impl/lakebase"
 	"github.com/onbehalf/onbehalf/impl/observe"
 	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
+// Longest is the most the server takes to handle a request, as its
+// timeouts and retry policy make it: any API request but an invocation
+// (LongestRequest), and an agent invocation (LongestInvocation).
+type Longest struct {
+	Request, Invocation time.Duration
+}
+
+// LongestRequest is the most an API request other than an invocation can
+// take: one Databricks call (the user's identity, or a whole listing) and
+// then one store operation (the preferences and inference-log endpoints).
+func LongestRequest(user *databricks.UserClient, store *lakebase.Store) time.Duration {
+	longest := user.LongestCall()
+	if store != nil {
+		longest += store.Timeout()
+	}
+	return longest
+}
+
+// withLongest returns index.html with longest in its head, as
+// <meta name="onbehalf:longest-request-ms"> and
+// <meta name="onbehalf:longest-invocation-ms">, which web/src/api.ts reads
+// to wait as long as this server may take (its defaults assume the default
+// timeouts; an operator who raises APP_INVOKE_TIMEOUT raises them too).
+func withLongest(index []byte, longest Longest) []byte {
+	var meta strings.Builder
+	for _, m := range []struct {
+		name string
+		d    time.Duration
+	}{{"longest-request-ms", longest.Request}, {"longest-invocation-ms", longest.Invocation}} {
+		if m.d > 0 {
+			fmt.Fprintf(&meta, `<meta name="onbehalf:%s" content="%d">`, m.name, m.d.Milliseconds())
+		}
+	}
+	if meta.Len() == 0 {
+		return index
+	}
+	head := bytes.Index(index, []byte("</head>"))
+	if head < 0 {
+		return index
+	}
+	return slices.Concat(index[:head], []byte(meta.String()), index[head:])
+}
+
 // webHandler serves the built front end: a file of site when the path names
-// one, and index.html for any other GET of a non-API path, so that the
-// single-page app's own routes load on a refresh. API paths, paths under
-// /_ (the demo proxy's, and any other tool's) and other methods keep the
-// problem answers of the API.
-func webHandler(site fs.FS, problems problemWriter) http.Handler {
+// one, and index.html (with longest in it, see withLongest) for any other
+// GET of a non-API path, so that the single-page app's own routes load on a
+// refresh. API paths, paths under /_ (the demo proxy's, and any other
+// tool's) and other methods keep the problem answers of the API.
+func webHandler(site fs.FS, longest Longest, problems problemWriter) (http.Handler, error) {
+	var index []byte
+	if site != nil {
+		var err error
+		if index, err = fs.ReadFile(site, "index.html"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		index = withLongest(index, longest)
+	}
 	files := http.FileServerFS(site)
 	notFound := func(w http.ResponseWriter, r *http.Request) {
 		reqctx.MetaFrom(r.Context()).Route = observe.Unmatched
@@ -47,8 +104,7 @@ func webHandler(site fs.FS, problems problemWriter) http.Handler {
 				notFound(w, r)
 				return
 			}
-			index, err := fs.ReadFile(site, "index.html")
-			if err != nil {
+			if index == nil {
 				notFound(w, r)
 				return
 			}
@@ -58,5 +114,5 @@ func webHandler(site fs.FS, problems problemWriter) http.Handler {
 		default:
 			problems.write(w, r, err)
 		}
-	})
+	}), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
@@ -76,6 +77,32 @@ func TestWebServesTheFrontEnd(t *testing.T) {
 	}
 	if resp, _ := fetch(t, "GET", srv.URL+"/"); resp.Header.Get("Cache-Control") != "no-cache" {
 		t.Errorf("index.html Cache-Control %q, want no-cache (it names the current assets)", resp.Header.Get("Cache-Control"))
+	}
+}
+
+// TestIndexSaysHowLongTheServerMayTake: index.html carries the server's own
+// longest request and invocation, in its head, for the front end to wait
+// as long; without them it is served as built.
+func TestIndexSaysHowLongTheServerMayTake(t *testing.T) {
+	const index = `<!doctype html><html><head><title>onbehalf</title></head><body></body></html>`
+	site := fstest.MapFS{"index.html": {Data: []byte(index)}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h, err := httpapi.New(httpapi.Deps{Log: log, Auth: auth.New(auth.Config{}, log), Web: site,
+		Longest: httpapi.Longest{Request: 70 * time.Second, Invocation: 5 * time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/", "/serving/agent-chat"} {
+		_, body := fetch(t, "GET", srv.URL+path)
+		want := `<meta name="onbehalf:longest-request-ms" content="70000"><meta name="onbehalf:longest-invocation-ms" content="300000"></head>`
+		if !strings.Contains(body, want) {
+			t.Errorf("GET %s: %s\nwant the head to end with %s", path, body, want)
+		}
+	}
+	if _, body := fetch(t, "GET", webServer(t, site).URL+"/"); body != index {
+		t.Errorf("without Longest: %s, want index.html as built", body)
 	}
 }
 

@@ -88,6 +88,27 @@ describe("src/api.ts", () => {
     assert.ok(mod.INVOKE_TIMEOUT_MS > 165_000, `INVOKE_TIMEOUT_MS ${mod.INVOKE_TIMEOUT_MS}`);
   });
 
+  test("the browser waits as long as the page says the server may take", async () => {
+    // index.html carries the server's own longest (impl/httpapi/web.go); a
+    // server run with longer timeouts says so, and the front end waits that
+    // long and the margin. An unreadable value keeps the default.
+    /** @type {Record<string, string>} */
+    const meta = { "onbehalf:longest-request-ms": "100000", "onbehalf:longest-invocation-ms": "not a number" };
+    globalThis.document = /** @type {any} */ ({
+      querySelector: (/** @type {string} */ sel) => {
+        const name = /name="([^"]+)"/.exec(sel)?.[1] ?? "";
+        return name in meta ? { getAttribute: () => meta[name] } : null;
+      },
+    });
+    try {
+      const withPage = await import(`${dir}/api.mjs?page`);
+      assert.equal(withPage.API_TIMEOUT_MS, 115_000);
+      assert.equal(withPage.INVOKE_TIMEOUT_MS, mod.INVOKE_TIMEOUT_MS);
+    } finally {
+      delete (/** @type {any} */ (globalThis)).document;
+    }
+  });
+
   test("an answer that is not a problem says what came", async () => {
     const err = await mod.unwrap(mod.createApi(base, 5000).GET("/api/unity-catalog/catalogs")).catch((/** @type {any} */ e) => e);
     assert.ok(err instanceof mod.ApiError, String(err));

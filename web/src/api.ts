@@ -9,27 +9,42 @@ export type Schemas = components["schemas"];
 export type Problem = Schemas["Problem"];
 
 // The browser waits longer than the server can take, so that it never gives
-// up on an answer still to come. The server's bounds, with its defaults:
-// one Databricks call up to 35 s, retries included (RetryPolicy.Longest:
-// the 5 s retry budget of databricks.DefaultRetryPolicy + APP_UPSTREAM_TIMEOUT,
-// 30 s), a listing too however many pages it reads; an agent's call up to
-// 125 s (the same budget + APP_INVOKE_TIMEOUT, 120 s); one Lakebase
-// operation up to 5 s (lakebase.DefaultTimeout). On top, 15 s for the answer
-// to arrive, as the server leaves itself (answerMargin in cmd/server). A
-// server run with longer timeouts needs these raised.
+// up on an answer still to come. The server says how long it may take in
+// index.html (<meta name="onbehalf:longest-request-ms"> and
+// "onbehalf:longest-invocation-ms", from its own timeouts: see
+// impl/httpapi/web.go). Without them (the Vite dev server, tests), the
+// defaults are the server's with its default timeouts: one Databricks call,
+// or a whole listing, up to 35 s (RetryPolicy.Longest: the 5 s retry budget
+// + APP_UPSTREAM_TIMEOUT, 30 s); an agent's call up to 125 s (the same budget
+// + APP_INVOKE_TIMEOUT, 120 s); one Lakebase operation up to 5 s
+// (lakebase.DefaultTimeout). On top, 15 s for the answer to arrive, as the
+// server leaves itself (answerMargin in cmd/server).
+
+/** ANSWER_MARGIN_MS is waited beyond the longest the server takes. */
+const ANSWER_MARGIN_MS = 15_000;
+
+/**
+ * serverLongest returns the milliseconds the page's meta `onbehalf:<name>`
+ * gives, or fallback when the page has none (or no page: Node).
+ */
+export function serverLongest(name: string, fallback: number): number {
+  const content = globalThis.document?.querySelector(`meta[name="onbehalf:${name}"]`)?.getAttribute("content");
+  const ms = Number(content);
+  return content && Number.isSafeInteger(ms) && ms > 0 ? ms : fallback;
+}
 
 /**
  * How long the front end waits for one API answer: the slowest is a
  * preference or inference-log call, the user's identity (35 s) then one
  * Lakebase operation (5 s).
  */
-export const API_TIMEOUT_MS = (35 + 5 + 15) * 1000;
+export const API_TIMEOUT_MS = serverLongest("longest-request-ms", (35 + 5) * 1000) + ANSWER_MARGIN_MS;
 /**
  * How long it waits for an agent's answer: httpapi.LongestInvocation, the
  * user's identity (35 s), the agent's call (125 s) and the inference log's
  * write (5 s).
  */
-export const INVOKE_TIMEOUT_MS = (35 + 125 + 5 + 15) * 1000;
+export const INVOKE_TIMEOUT_MS = serverLongest("longest-invocation-ms", (35 + 125 + 5) * 1000) + ANSWER_MARGIN_MS;
 
 /** ApiError is every failed call: a problem answer from the server, a timeout, or no answer at all. */
 export class ApiError extends Error {
