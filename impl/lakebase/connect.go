@@ -127,6 +127,10 @@ func poolConfig(conn Connection) (*pgxpool.Config, error) {
 		}
 		return nil
 	}
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		creds.loggedIn(conn.Config().Password)
+		return nil
+	}
 	return cfg, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,13 +198,70 @@ func TestARefusedReplacementIsKeptAWhileThenRenewed(t *testing.T) {
 	if pw := get(); pw != "cred-2" {
 		t.Fatalf("%q right after the replacement was refused, want cred-2 kept", pw)
 	}
-	time.Sleep(2 * c.hold)
+	// Refused again and again during the hold (every attempt to connect
+	// is), it is still renewed when the first hold ends, not held forever.
+	for range 5 {
+		time.Sleep(c.hold / 5)
+		c.refused("cred-2")
+	}
+	time.Sleep(c.hold / 2)
 	if pw := get(); pw != "cred-3" {
 		t.Fatalf("%q after the hold, want a new credential", pw)
 	}
 	c.refused("cred-3") // renewed as if due, so no replacement: dropped
 	if pw := get(); pw != "cred-4" {
 		t.Errorf("%q after the renewal was refused, want its replacement", pw)
+	}
+}
+
+// TestAReplacementThatLoggedInIsDroppedWhenRefused: a replacement is held
+// when refused only while it has not been seen to work; once a connection
+// logged in with it, a later refusal (a real revocation) drops it at once.
+func TestAReplacementThatLoggedInIsDroppedWhenRefused(t *testing.T) {
+	src := &counted{lifetime: time.Hour}
+	c := newCredentials(src.password)
+	first, _ := c.get(context.Background())
+	c.refused(first)
+	second, _ := c.get(context.Background()) // a replacement
+	c.loggedIn(second)
+	c.refused(second)
+	if pw, _ := c.get(context.Background()); pw != "cred-3" {
+		t.Errorf("%q after a replacement that had worked was refused, want a new credential", pw)
+	}
+}
+
+// TestCallersThatWaitedForAFailedFetchShareItsError: connections that waited
+// while a credential was asked for, and failed, get that failure rather
+// than each asking again in turn; a caller that comes later asks anew.
+func TestCallersThatWaitedForAFailedFetchShareItsError(t *testing.T) {
+	var calls atomic.Int32
+	gate := make(chan struct{})
+	c := newCredentials(func(context.Context) (string, time.Time, error) {
+		if calls.Add(1) == 1 {
+			<-gate // the first fetch fails only once every caller waits
+			return "", time.Time{}, errors.New("the workspace is away")
+		}
+		return "cred", time.Now().Add(time.Hour), nil
+	})
+	var started, done sync.WaitGroup
+	for range 10 {
+		started.Add(1)
+		done.Go(func() {
+			started.Done()
+			if _, err := c.get(context.Background()); err == nil {
+				t.Error("a credential from the failed fetch")
+			}
+		})
+	}
+	started.Wait()
+	time.Sleep(50 * time.Millisecond) // each is in get, waiting for the fetch
+	close(gate)
+	done.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("10 callers waiting on a failed fetch asked %d times, want 1", n)
+	}
+	if pw, err := c.get(context.Background()); err != nil || pw != "cred" {
+		t.Errorf("a later caller: %q %v, want a new credential asked for", pw, err)
 	}
 }
 
@@ -223,8 +281,15 @@ func TestWaitingForACredentialEndsWithTheCaller(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := c.get(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("a waiter whose context ended: %v, want its context's error", err)
+	waited := make(chan error, 1)
+	go func() { _, err := c.get(ctx); waited <- err }()
+	select {
+	case err := <-waited:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("a waiter whose context ended: %v, want its context's error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a waiter whose context ended still waits for the fetch")
 	}
 	done := make(chan struct{})
 	go func() { c.refused("old"); close(done) }()

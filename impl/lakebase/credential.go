@@ -54,6 +54,11 @@ type credentials struct {
 	// dropped says the last credential was refused: the next one is a
 	// replacement.
 	dropped bool
+	// failed is the error of the last fetch, and failedAt when it came:
+	// callers that waited for that fetch get its error rather than each
+	// asking again in turn. Later callers ask anew.
+	failed   error
+	failedAt time.Time
 }
 
 func newCredentials(source func(ctx context.Context) (string, time.Time, error)) *credentials {
@@ -76,6 +81,7 @@ func (c *credentials) get(ctx context.Context) (string, error) {
 	if pw, ok := c.current(); ok {
 		return pw, nil
 	}
+	waiting := time.Now()
 	select {
 	case c.fetching <- struct{}{}:
 	case <-ctx.Done():
@@ -85,8 +91,14 @@ func (c *credentials) get(ctx context.Context) (string, error) {
 	if pw, ok := c.current(); ok { // fetched while this caller waited
 		return pw, nil
 	}
+	if err := c.failedSince(waiting); err != nil { // failed while this caller waited
+		return "", err
+	}
 	password, expires, err := c.source(ctx)
 	if err != nil {
+		c.mu.Lock()
+		c.failed, c.failedAt = err, time.Now()
+		c.mu.Unlock()
 		return "", err
 	}
 	if expires.IsZero() {
@@ -99,6 +111,27 @@ func (c *credentials) get(ctx context.Context) (string, error) {
 	c.password, c.reuseUntil = password, expires.Add(-credentialMinLeft)
 	c.replacement, c.dropped = c.dropped, false
 	return password, nil
+}
+
+// failedSince returns the last fetch's error if it came after t.
+func (c *credentials) failedSince(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failedAt.After(t) {
+		return c.failed
+	}
+	return nil
+}
+
+// loggedIn records that a connection logged in with password: if it is the
+// shared credential, it is good, and no longer a replacement whose refusal
+// would be kept (see replacement): revoked later, it is dropped as any.
+func (c *credentials) loggedIn(password string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.password == password {
+		c.replacement = false
+	}
 }
 
 // refused drops password if it is still the shared credential: Postgres

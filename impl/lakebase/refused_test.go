@@ -55,7 +55,42 @@ func TestALoginRefusedForGoodAsksForFewCredentials(t *testing.T) {
 	if _, refused := proxy.Logins(); refused < 20 {
 		t.Errorf("%d logins refused, want one per attempt at least (20)", refused)
 	}
-	if n := calls.Load(); n > 2 {
-		t.Errorf("20 attempts to log in asked for %d credentials, want 2 at most (the first, and one replacement)", n)
+	if n := calls.Load(); n != 2 {
+		t.Errorf("20 attempts to log in asked for %d credentials, want 2 (the first, and one replacement)", n)
+	}
+}
+
+// TestARefusedCredentialIsReplacedAtTheFirstRequest: Postgres refusing a
+// login with the shared credential (expired early, or revoked) drops it, and
+// the same request logs in with a new one.
+func TestARefusedCredentialIsReplacedAtTheFirstRequest(t *testing.T) {
+	dbURL := lakebasetest.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := lakebasetest.NewProxy(t, u.Host)
+	proxy.RequirePassword(func(pw string) bool { return pw != "cred-1" })
+	through, err := url.Parse(proxy.Through(t, dbURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lakebasetest.OpenStore(t, lakebase.Connection{URL: dbURL}) // migrated directly
+	var calls atomic.Int32
+	store, err := lakebase.Open(lakebase.Connection{
+		Host: through.Hostname(), Port: through.Port(), Database: u.Path[1:], User: u.User.Username(), SSLMode: "disable",
+		Password: func(context.Context) (string, time.Time, error) {
+			return fmt.Sprintf("cred-%d", calls.Add(1)), time.Now().Add(time.Hour), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	if _, err := store.GetPreference(context.Background(), "alice@example.com", "theme"); apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("the first read: %v, want NotFound (logged in, no such key)", err)
+	}
+	if accepted, refused := proxy.Logins(); refused != 1 || accepted < 1 || calls.Load() != 2 {
+		t.Errorf("logins accepted %d, refused %d, credentials %d; want cred-1 refused once, then cred-2", accepted, refused, calls.Load())
 	}
 }
