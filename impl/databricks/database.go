@@ -1,6 +1,7 @@
 package databricks
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -33,9 +34,29 @@ func (c DatabaseCredential) String() string {
 // NotFound, RateLimited, Upstream, Timeout.
 func (c *AppClient) DatabaseCredential(ctx context.Context, instance string) (DatabaseCredential, error) {
 	req := database.GenerateDatabaseCredentialRequest{InstanceNames: []string{instance}, RequestId: requestID()}
-	var resp database.DatabaseCredential
-	err := c.retry.do(ctx, "database.credentials.generate", c.observe, func(ctx context.Context) error {
-		return c.api.Do(ctx, http.MethodPost, "/api/2.0/database/credentials",
+	return c.askCredential(ctx, "database.credentials.generate", "/api/2.0/database/credentials", req)
+}
+
+// credentialAnswer is the answer of either credentials API: an instance's
+// (database.DatabaseCredential, expiration_time) or an Autoscaling
+// endpoint's (postgres.DatabaseCredential, expire_time). Not the SDK's
+// types: the postgres one reads expire_time as a protobuf timestamp and
+// fails the whole answer on one it cannot read, where a token without a
+// readable expiry is still a credential (the store then assumes the usual
+// hour).
+type credentialAnswer struct {
+	Token          string `json:"token"`
+	ExpirationTime string `json:"expiration_time"`
+	ExpireTime     string `json:"expire_time"`
+}
+
+// askCredential makes the service principal's credential call req to path,
+// under the retry policy, as operation.
+func (c *AppClient) askCredential(ctx context.Context, operation, path string, req any) (DatabaseCredential, error) {
+	var resp credentialAnswer
+	err := c.retry.do(ctx, operation, c.observe, func(ctx context.Context) error {
+		resp = credentialAnswer{} // a failed attempt may have filled it in part
+		return c.api.Do(ctx, http.MethodPost, path,
 			map[string]string{"Accept": "application/json", "Content-Type": "application/json"}, nil, req, &resp)
 	})
 	if err != nil {
@@ -45,7 +66,7 @@ func (c *AppClient) DatabaseCredential(ctx context.Context, instance string) (Da
 		return DatabaseCredential{}, apperr.New(apperr.Upstream, "Databricks answered without a database credential.")
 	}
 	cred := DatabaseCredential{Token: resp.Token}
-	cred.ExpiresAt, _ = time.Parse(time.RFC3339, resp.ExpirationTime)
+	cred.ExpiresAt, _ = time.Parse(time.RFC3339, cmp.Or(resp.ExpirationTime, resp.ExpireTime))
 	return cred, nil
 }
 

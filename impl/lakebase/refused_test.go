@@ -19,28 +19,7 @@ import (
 // turn, is kept. Probes and requests get 503s without asking the workspace
 // for a credential at each attempt to connect.
 func TestALoginRefusedForGoodAsksForFewCredentials(t *testing.T) {
-	dbURL := lakebasetest.NewDatabase(t)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := lakebasetest.NewProxy(t, u.Host)
-	proxy.RequirePassword(func(string) bool { return false })
-	through, err := url.Parse(proxy.Through(t, dbURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var calls atomic.Int32
-	store, err := lakebase.Open(lakebase.Connection{
-		Host: through.Hostname(), Port: through.Port(), Database: u.Path[1:], User: u.User.Username(), SSLMode: "disable",
-		Password: func(context.Context) (string, time.Time, error) {
-			return fmt.Sprintf("cred-%d", calls.Add(1)), time.Now().Add(time.Hour), nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
+	store, proxy, calls := throughCheckingProxy(t, func(string) bool { return false })
 	ctx := context.Background()
 	for range 10 {
 		if err := store.Ping(ctx); err == nil {
@@ -64,19 +43,33 @@ func TestALoginRefusedForGoodAsksForFewCredentials(t *testing.T) {
 // login with the shared credential (expired early, or revoked) drops it, and
 // the same request logs in with a new one.
 func TestARefusedCredentialIsReplacedAtTheFirstRequest(t *testing.T) {
+	store, proxy, calls := throughCheckingProxy(t, func(pw string) bool { return pw != "cred-1" })
+	if _, err := store.GetPreference(context.Background(), "alice@example.com", "theme"); apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("the first read: %v, want NotFound (logged in, no such key)", err)
+	}
+	if accepted, refused := proxy.Logins(); refused != 1 || accepted < 1 || calls.Load() != 2 {
+		t.Errorf("logins accepted %d, refused %d, credentials %d; want cred-1 refused once, then cred-2", accepted, refused, calls.Load())
+	}
+}
+
+// throughCheckingProxy returns a store on a new, migrated database, reached
+// as the service principal through a proxy whose login check is valid, with
+// credentials cred-1, cred-2, ... counted in calls.
+func throughCheckingProxy(t *testing.T, valid func(password string) bool) (*lakebase.Store, *lakebasetest.Proxy, *atomic.Int32) {
+	t.Helper()
 	dbURL := lakebasetest.NewDatabase(t)
+	lakebasetest.OpenStore(t, lakebase.Connection{URL: dbURL}) // migrated directly
 	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := lakebasetest.NewProxy(t, u.Host)
-	proxy.RequirePassword(func(pw string) bool { return pw != "cred-1" })
+	proxy.RequirePassword(valid)
 	through, err := url.Parse(proxy.Through(t, dbURL))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lakebasetest.OpenStore(t, lakebase.Connection{URL: dbURL}) // migrated directly
-	var calls atomic.Int32
+	calls := &atomic.Int32{}
 	store, err := lakebase.Open(lakebase.Connection{
 		Host: through.Hostname(), Port: through.Port(), Database: u.Path[1:], User: u.User.Username(), SSLMode: "disable",
 		Password: func(context.Context) (string, time.Time, error) {
@@ -87,10 +80,5 @@ func TestARefusedCredentialIsReplacedAtTheFirstRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
-	if _, err := store.GetPreference(context.Background(), "alice@example.com", "theme"); apperr.KindOf(err) != apperr.NotFound {
-		t.Fatalf("the first read: %v, want NotFound (logged in, no such key)", err)
-	}
-	if accepted, refused := proxy.Logins(); refused != 1 || accepted < 1 || calls.Load() != 2 {
-		t.Errorf("logins accepted %d, refused %d, credentials %d; want cred-1 refused once, then cred-2", accepted, refused, calls.Load())
-	}
+	return store, proxy, calls
 }
