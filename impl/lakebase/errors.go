@@ -24,9 +24,10 @@ func translate(parent context.Context, err error) error {
 	if e := apperr.As(err); e != nil {
 		return e
 	}
-	if parent.Err() != nil {
+	if errors.Is(parent.Err(), context.Canceled) {
 		// The client went away: nobody will read the answer, and it is no
-		// failure of ours or of Lakebase.
+		// failure of ours or of Lakebase. (A parent whose deadline passed
+		// is the database not answering in time, below.)
 		return apperr.Wrap(apperr.Canceled, "The request was cancelled.", parent.Err())
 	}
 	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
 	"github.com/onbehalf/onbehalf/impl/lakebase"
@@ -153,6 +154,13 @@ func TestAQueryWhoseClientLeftIsCanceled(t *testing.T) {
 	leave()
 	_, err := s.GetPreference(ctx, alice, "theme")
 	wantKind(t, err, apperr.Canceled)
+
+	// A caller's deadline that passed is the database not answering in
+	// time (503), not a client that left.
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	_, err = s.GetPreference(ctx, alice, "theme")
+	wantKind(t, err, apperr.Unavailable)
 }
 
 // TestBadUserIDIsRefusedBeforeAnyQuery: the store is pointed at a port where
