@@ -469,27 +469,6 @@ func TestTheLakebaseEndpointIsUsedForAutoscaling(t *testing.T) {
 	}
 }
 
-// send makes one request to the running server as the holder of token and
-// returns the status and body.
-func send(t *testing.T, method, target, token, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, target, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("X-Forwarded-Access-Token", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
-}
-
 // grepLines returns the lines of s that contain sub.
 func grepLines(s, sub string) string {
 	var b strings.Builder

@@ -80,9 +80,17 @@ func started(t *testing.T, vars map[string]string) (string, *output) {
 	return "", nil
 }
 
-func get(t *testing.T, url, token string) (int, map[string]any) {
+// send makes one request to the running server as the holder of token (none if
+// empty) and returns the status and body.
+func send(t *testing.T, method, target, token, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("X-Forwarded-Access-Token", token)
 	}
@@ -92,9 +100,16 @@ func get(t *testing.T, url, token string) (int, map[string]any) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// get is send's GET, its body decoded as a JSON object.
+func get(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	code, raw := send(t, http.MethodGet, url, token, "")
 	var body map[string]any
-	_ = json.Unmarshal(raw, &body)
-	return resp.StatusCode, body
+	_ = json.Unmarshal([]byte(raw), &body)
+	return code, body
 }
 
 // demoTokens reads the tokens the demo prints, in order (alice, bob).
@@ -208,19 +223,14 @@ func TestRunRefusesLocalSwitchesOnDatabricksApps(t *testing.T) {
 // server run with a longer APP_INVOKE_TIMEOUT is waited for that long.
 func TestThePageSaysHowLongThisServerMayTake(t *testing.T) {
 	base, _ := started(t, map[string]string{"APP_UPSTREAM_TIMEOUT": "10s", "APP_INVOKE_TIMEOUT": "300s"})
-	resp, err := http.Get(base + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	page, _ := io.ReadAll(resp.Body)
+	_, page := send(t, http.MethodGet, base+"/", "", "")
 	// The demo has no store: a request is one call, 5 s of retries + 10 s;
 	// an invocation the user's identity (15 s) and the agent's call (305 s).
 	for _, want := range []string{
 		`<meta name="onbehalf:longest-request-ms" content="15000">`,
 		`<meta name="onbehalf:longest-invocation-ms" content="320000">`,
 	} {
-		if !strings.Contains(string(page), want) {
+		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s", want)
 		}
 	}
