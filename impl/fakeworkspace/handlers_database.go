@@ -144,18 +144,28 @@ func (w *Workspace) databaseCredential(rw http.ResponseWriter, r *http.Request, 
 		}
 	}
 	w.mu.Unlock()
+	cred := w.issueCredential(c, DatabaseCredential{InstanceNames: req.InstanceNames, RequestID: req.RequestID})
+	writeJSON(rw, http.StatusOK, map[string]string{"token": cred.Token, "expiration_time": cred.ExpiresAt.Format(time.RFC3339)})
+}
+
+// issueCredential issues the service principal c a credential of an hour
+// for the instances or the Autoscaling endpoint that cred names, keeps it
+// (DatabaseCredentials, ValidDatabaseCredential), and returns it.
+func (w *Workspace) issueCredential(c caller, cred DatabaseCredential) DatabaseCredential {
 	now := time.Now().UTC().Truncate(time.Second)
-	expires := now.Add(time.Hour)
-	claims, _ := json.Marshal(map[string]any{
-		"sub": c.name, "iss": tokenIssuer, "aud": "lakebase", "iat": now.Unix(), "exp": expires.Unix(),
-		"jti": randomUUID(), "instance_names": req.InstanceNames,
-	})
-	cred := DatabaseCredential{
-		Token: jwtShaped(claims), IssuedTo: c.name, InstanceNames: req.InstanceNames,
-		RequestID: req.RequestID, IssuedAt: now, ExpiresAt: expires,
+	cred.IssuedTo, cred.IssuedAt, cred.ExpiresAt = c.name, now, now.Add(time.Hour)
+	claims := map[string]any{
+		"sub": c.name, "iss": tokenIssuer, "aud": "lakebase", "iat": now.Unix(), "exp": cred.ExpiresAt.Unix(), "jti": randomUUID(),
 	}
+	if cred.Endpoint != "" {
+		claims["endpoint"] = cred.Endpoint
+	} else {
+		claims["instance_names"] = cred.InstanceNames
+	}
+	payload, _ := json.Marshal(claims)
+	cred.Token = jwtShaped(payload)
 	w.mu.Lock()
 	w.dbCreds = append(w.dbCreds, cred)
 	w.mu.Unlock()
-	writeJSON(rw, http.StatusOK, map[string]string{"token": cred.Token, "expiration_time": expires.Format(time.RFC3339)})
+	return cred
 }

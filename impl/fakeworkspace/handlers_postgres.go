@@ -59,15 +59,6 @@ func (w *Workspace) postgresCredential(rw http.ResponseWriter, r *http.Request, 
 		writeError(rw, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "Endpoint '"+req.Endpoint+"' does not exist.")
 		return
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	expires := now.Add(time.Hour)
-	claims, _ := json.Marshal(map[string]any{
-		"sub": c.name, "iss": tokenIssuer, "aud": "lakebase", "iat": now.Unix(), "exp": expires.Unix(),
-		"jti": randomUUID(), "endpoint": req.Endpoint,
-	})
-	cred := DatabaseCredential{Token: jwtShaped(claims), IssuedTo: c.name, Endpoint: req.Endpoint, IssuedAt: now, ExpiresAt: expires}
-	w.mu.Lock()
-	w.dbCreds = append(w.dbCreds, cred)
-	w.mu.Unlock()
-	writeJSON(rw, http.StatusOK, map[string]string{"token": cred.Token, "expire_time": expires.Format(time.RFC3339)})
+	cred := w.issueCredential(c, DatabaseCredential{Endpoint: req.Endpoint})
+	writeJSON(rw, http.StatusOK, map[string]string{"token": cred.Token, "expire_time": cred.ExpiresAt.Format(time.RFC3339)})
 }
