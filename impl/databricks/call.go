@@ -31,13 +31,13 @@ type call struct {
 }
 
 // carries is what of the client's request a call passes to Databricks,
-// which decides whose fault Databricks refusing the call is (see refused).
+// which decides whose fault Databricks refusing the call is (see fromStatus).
 type carries int
 
 const (
 	// nothing: only what onbehalf chose (the current user, a listing's
-	// page size and token). Any 4xx refusal but 401, 403, 404 and 429 is
-	// ours, a 400 included.
+	// page size and token, the service principal's calls). Any 4xx refusal
+	// but 401, 403, 404 and 429 is ours, a 400 included.
 	nothing carries = iota
 	// names: names the client gave (a catalog, schema or endpoint). A 400
 	// is Databricks judging them: the client's to fix.
@@ -46,23 +46,6 @@ const (
 	// messages and custom inputs). A 400, 413 or 422 is the client's.
 	input
 )
-
-// refused translates the error answer err to a call that carries what it
-// carries. Errors it leaves to translate are returned as they are. Either
-// way the message kept for the log is bounded.
-func refused(what carries, err error) error {
-	var apiErr *apierr.APIError
-	if errors.As(err, &apiErr) {
-		apiErr.Message = loggedMessage(apiErr.Message)
-	}
-	switch what {
-	case nothing:
-		return ownRequestRefused(err)
-	case input:
-		return inputRefused(err)
-	}
-	return err
-}
 
 // send makes one attempt of c with the token of the context's credential and
 // returns the answer's body, read in full (bounded by the attempt's context).
@@ -115,7 +98,11 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 	// parser's allocations.
 	if resp.StatusCode >= 400 || resp.Request == nil || resp.Request.URL.Path != req.URL.Path {
 		if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
-			return nil, refused(r.carries, err)
+			var apiErr *apierr.APIError
+			if errors.As(err, &apiErr) {
+				return nil, answered(apiErr, r.carries)
+			}
+			return nil, err
 		}
 	}
 	raw, err := readBody(resp)

@@ -47,10 +47,9 @@ func translate(parent context.Context, err error) error {
 	}
 	var apiErr *apierr.APIError
 	if errors.As(err, &apiErr) {
-		// The message is the text of the cause, which the request's log
-		// line carries.
-		apiErr.Message = loggedMessage(apiErr.Message)
-		return fromStatus(apiErr.StatusCode, apiErr.Message, retryAfter(apiErr), err)
+		// The service principal's calls (the user's are translated in
+		// send, by what they carry) carry nothing of a client's.
+		return answered(apiErr, nothing)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "request timed out after") {
 		return apperr.Wrap(apperr.Timeout, "Databricks did not answer in time.", err)
@@ -75,20 +74,29 @@ func unprocessed(err error) bool {
 	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
-// fromStatus maps a Databricks error status to our kinds: 401, 403, 404 and
-// 429 pass on as they are, a 400 is Invalid (Databricks judged a name the
-// client gave; a call that carries none says so, see refused), 5xx are upstream failures that the retry policy
-// retries, and any other status is Internal.
+// answered translates Databricks' error answer apiErr to a call that
+// carries what (see carries). Its message, kept as the error's cause whose
+// text the request's log line carries, is bounded first.
+func answered(apiErr *apierr.APIError, what carries) error {
+	apiErr.Message = loggedMessage(apiErr.Message)
+	return fromStatus(apiErr.StatusCode, apiErr.Message, retryAfter(apiErr), apiErr, what)
+}
+
+// fromStatus maps a Databricks error status to our kinds, given what of the
+// client's request the call carried: 401, 403, 404 and 429 pass on as they
+// are; 5xx are upstream failures, which the retry policy retries; a 400 is
+// Invalid when the call carried names or input of the client's (Databricks
+// judged them), and for an agent's input a 413 is TooLarge (the contract's
+// 413) and a 422 Invalid, each with Databricks' message.
 //
-// Any other 4xx (405, 409, 410, 413, 422, ...) is Databricks refusing a
-// request that onbehalf built: our method, path, headers or body. That is a
-// bug of ours, not the client's fault and not Databricks failing, so it is a
-// 500 whose cause is logged under the correlation id (the contract's
-// InternalError), not a 502 (BadGateway is Databricks failing on every
-// attempt). It is never retried: the same request would be refused again.
-// A call that passes the client's own input through says so (see
-// inputRefused).
-func fromStatus(status int, message, retryAfter string, cause error) error {
+// Any other 4xx (a 400 to a call carrying nothing of the client's, 405,
+// 409, 410, 413, 422, ...) is Databricks refusing a request that onbehalf
+// built: our method, path, headers or body. That is a bug of ours, not the
+// client's fault and not Databricks failing, so it is a 500 whose cause is
+// logged under the correlation id (the contract's InternalError), not a 502
+// (BadGateway is Databricks failing on every attempt). It is never retried:
+// the same request would be refused again.
+func fromStatus(status int, message, retryAfter string, cause error, what carries) error {
 	msg := upstreamMessage(message)
 	switch {
 	case status == http.StatusUnauthorized:
@@ -99,44 +107,17 @@ func fromStatus(status int, message, retryAfter string, cause error) error {
 		return &apperr.Error{Kind: apperr.NotFound, Detail: "Databricks found nothing: " + msg, Reason: "upstream_404", Err: cause}
 	case status == http.StatusTooManyRequests:
 		return &apperr.Error{Kind: apperr.RateLimited, Detail: "Databricks is rate-limiting requests; try again later.", RetryAfter: retryAfter, Reason: "rate_limited", Err: cause}
-	case status == http.StatusBadRequest:
+	case status == http.StatusBadRequest && what != nothing:
 		return &apperr.Error{Kind: apperr.Invalid, Detail: "Databricks refused the request: " + msg, Reason: "upstream_400", Err: cause}
+	case status == http.StatusRequestEntityTooLarge && what == input:
+		return &apperr.Error{Kind: apperr.TooLarge, Detail: "The endpoint refused the input as too large: " + msg, Reason: "upstream_413", Err: cause}
+	case status == http.StatusUnprocessableEntity && what == input:
+		return &apperr.Error{Kind: apperr.Invalid, Detail: "The endpoint could not process the input: " + msg, Reason: "upstream_422", Err: cause}
 	case status >= 500:
 		return &apperr.Error{Kind: apperr.Upstream, Detail: "Databricks failed to answer.", Reason: "upstream_error", Err: cause}
 	default:
 		return &apperr.Error{Kind: apperr.Internal, Detail: fmt.Sprintf("Databricks refused a request onbehalf made (HTTP %d).", status), Reason: "upstream_refused", Err: cause}
 	}
-}
-
-// ownRequestRefused translates the error answer to a call that carries
-// nothing the client gave: a 400 is Databricks refusing what onbehalf
-// chose, as fromStatus has any other 4xx but 401, 403, 404 and 429.
-func ownRequestRefused(err error) error {
-	var apiErr *apierr.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
-		return &apperr.Error{Kind: apperr.Internal, Detail: "Databricks refused a request onbehalf made (HTTP 400).", Reason: "upstream_refused", Err: err}
-	}
-	return err
-}
-
-// inputRefused translates the error answer to a call that passes the
-// client's own input through (an agent invocation's messages and custom
-// inputs), where Databricks judges what the client sent: a 413 is the
-// input being too large for the endpoint (TooLarge, the contract's 413) and
-// a 422 the endpoint refusing its content (Invalid, 400), each with
-// Databricks' message. Any other error is returned as it is, for translate.
-func inputRefused(err error) error {
-	var apiErr *apierr.APIError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	switch apiErr.StatusCode {
-	case http.StatusRequestEntityTooLarge:
-		return &apperr.Error{Kind: apperr.TooLarge, Detail: "The endpoint refused the input as too large: " + upstreamMessage(apiErr.Message), Reason: "upstream_413", Err: err}
-	case http.StatusUnprocessableEntity:
-		return &apperr.Error{Kind: apperr.Invalid, Detail: "The endpoint could not process the input: " + upstreamMessage(apiErr.Message), Reason: "upstream_422", Err: err}
-	}
-	return err
 }
 
 // upstreamMessage makes a Databricks error message fit to pass on: one line,
