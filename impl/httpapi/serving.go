@@ -77,11 +77,7 @@ func (s *Server) InvokeServingEndpoint(ctx context.Context, req api.InvokeServin
 // deadline must outlast it: an answer cut off there leaves the user not
 // knowing that the agent acted.
 func LongestInvocation(user *databricks.UserClient, store *lakebase.Store) time.Duration {
-	longest := user.LongestCall() + user.LongestInvoke()
-	if store != nil {
-		longest += store.Timeout()
-	}
-	return longest
+	return LongestRequest(user, store) + user.LongestInvoke()
 }
 
 // asObject returns the endpoint's answer as the JSON object the contract
