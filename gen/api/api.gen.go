@@ -209,7 +209,7 @@ type PreferencePage struct {
 
 // PreferenceWrite defines model for PreferenceWrite.
 type PreferenceWrite struct {
-	// Value Any JSON value, up to 64 KiB once encoded; numbers are kept digit for digit.
+	// Value Any JSON value, up to 64 KiB once encoded, both as sent and as stored. Numbers keep every digit, and are stored and given back written out in full (`1e3` as `1000`, `1.50e1` as `15.0`).
 	Value *json.RawMessage `json:"value"`
 }
 

@@ -305,7 +305,7 @@ export interface components {
             offset: number;
         };
         PreferenceWrite: {
-            /** @description Any JSON value, up to 64 KiB once encoded; numbers are kept digit for digit. */
+            /** @description Any JSON value, up to 64 KiB once encoded, both as sent and as stored. Numbers keep every digit, and are stored and given back written out in full (`1e3` as `1000`, `1.50e1` as `15.0`). */
             value: unknown;
         };
         /** @description An RFC 9457 problem with the request's correlation id. */

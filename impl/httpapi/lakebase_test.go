@@ -300,6 +300,11 @@ func TestPreferenceValueOver64KiBIs413(t *testing.T) {
 		t.Errorf("problem %v", got)
 	}
 	s.want(t, s.alice, "PUT", "/api/preferences/big", `{"value":"`+value[1:]+`"}`, 200)
+	// Nine bytes that jsonb would write out as 131,072 characters.
+	got = s.want(t, s.alice, "PUT", "/api/preferences/wide", `{"value":[1e131071]}`, 413)
+	if got["type"] != "urn:onbehalf:problem:value_too_large" || !strings.Contains(got["detail"].(string), "written out in full") {
+		t.Errorf("problem %v", got)
+	}
 }
 
 func TestLakebaseEndpointsAnswer503WhenNotConfigured(t *testing.T) {

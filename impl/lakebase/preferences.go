@@ -12,7 +12,8 @@ import (
 	"github.com/onbehalf/onbehalf/impl/apperr"
 )
 
-// MaxValueBytes bounds a preference's value, JSON-encoded.
+// MaxValueBytes bounds a preference's value, JSON-encoded, both as sent and
+// as stored (with its numbers written out in full: see jsonbLength).
 const MaxValueBytes = 64 << 10
 
 // Preference is one of a user's preferences.
@@ -80,7 +81,7 @@ func (s *Store) GetPreference(ctx context.Context, userID, key string) (Preferen
 
 // PutPreference creates or replaces userID's preference key with value (JSON)
 // and returns it as stored, once committed. Errors: Invalid (not JSON),
-// TooLarge (over MaxValueBytes), Unavailable, Internal.
+// TooLarge (over MaxValueBytes as sent or as stored), Unavailable, Internal.
 func (s *Store) PutPreference(ctx context.Context, userID, key string, value json.RawMessage) (Preference, error) {
 	if len(value) > MaxValueBytes {
 		return Preference{}, &apperr.Error{Kind: apperr.TooLarge, Detail: "The preference value is larger than 64 KiB once encoded as JSON.", Reason: "value_too_large"}
@@ -88,6 +89,10 @@ func (s *Store) PutPreference(ctx context.Context, userID, key string, value jso
 	if !json.Valid(value) {
 		return Preference{}, &apperr.Error{Kind: apperr.Invalid, Detail: "The preference value is not valid JSON.", Reason: "invalid_value",
 			Fields: []apperr.Field{{Location: "body", Name: "/value", Message: "not valid JSON"}}}
+	}
+	if jsonbLength(value) > MaxValueBytes {
+		return Preference{}, &apperr.Error{Kind: apperr.TooLarge, Reason: "value_too_large",
+			Detail: "The preference value is larger than 64 KiB once stored: its numbers are stored written out in full (1e6 as 1000000)."}
 	}
 	var r db.UpsertPreferenceRow
 	err := s.inTx(ctx, userID, func(ctx context.Context, q *db.Queries) error {

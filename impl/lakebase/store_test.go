@@ -146,6 +146,25 @@ func TestPreferenceErrors(t *testing.T) {
 	}
 }
 
+// TestAPreferenceIsBoundedAsStored: jsonb writes a number out in full, so
+// a value of a few bytes could come back as megabytes (1e131071 is 131,072
+// characters as jsonb). The 64 KiB bound holds for the value as stored.
+func TestAPreferenceIsBoundedAsStored(t *testing.T) {
+	s, _ := lakebasetest.NewStore(t)
+	ctx := context.Background()
+	for _, v := range []string{`1e131071`, `[1e40000, 1e40000]`, `{"tiny": -1e-70000}`} {
+		_, err := s.PutPreference(ctx, alice, "huge", json.RawMessage(v))
+		wantKind(t, err, apperr.TooLarge)
+	}
+	if _, err := s.GetPreference(ctx, alice, "huge"); err == nil {
+		t.Error("a refused value was stored")
+	}
+	p := put(t, s, alice, "wide", `1e65000`)
+	if want := "1" + strings.Repeat("0", 65000); string(p.Value) != want {
+		t.Errorf("1e65000 came back %d characters long, want %d", len(p.Value), len(want))
+	}
+}
+
 // TestAQueryWhoseClientLeftIsCanceled: an operation whose request's client
 // has gone away is Canceled (logged as 499), not an internal error.
 func TestAQueryWhoseClientLeftIsCanceled(t *testing.T) {

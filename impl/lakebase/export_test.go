@@ -1,0 +1,4 @@
+package lakebase
+
+// JSONBLength is jsonbLength, for the tests that hold it against Postgres.
+var JSONBLength = jsonbLength
