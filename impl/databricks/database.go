@@ -31,7 +31,8 @@ func (c DatabaseCredential) String() string {
 // /api/2.0/database/credentials). It is the only use of the app's identity
 // on Databricks Apps; no user token ever reaches it. The call follows the
 // retry policy. Errors are apperr kinds: Unauthenticated, Forbidden,
-// NotFound, RateLimited, Upstream, Timeout.
+// Internal (Databricks refused the call: no such instance, say),
+// RateLimited, Upstream, Timeout.
 func (c *AppClient) DatabaseCredential(ctx context.Context, instance string) (DatabaseCredential, error) {
 	req := database.GenerateDatabaseCredentialRequest{InstanceNames: []string{instance}, RequestId: requestID()}
 	return c.askCredential(ctx, "database.credentials.generate", "/api/2.0/database/credentials", req)

@@ -83,14 +83,15 @@ func answered(apiErr *apierr.APIError, what carries) error {
 }
 
 // fromStatus maps a Databricks error status to our kinds, given what of the
-// client's request the call carried: 401, 403, 404 and 429 pass on as they
-// are; 5xx are upstream failures, which the retry policy retries; a 400 is
-// Invalid when the call carried names or input of the client's (Databricks
-// judged them), and for an agent's input a 413 is TooLarge (the contract's
-// 413) and a 422 Invalid, each with Databricks' message.
+// client's request the call carried: 401, 403 and 429 pass on as they are;
+// 5xx are upstream failures, which the retry policy retries; a 400 is
+// Invalid and a 404 NotFound when the call carried names or input of the
+// client's (Databricks judged them), and for an agent's input a 413 is
+// TooLarge (the contract's 413) and a 422 Invalid, each with Databricks'
+// message.
 //
-// Any other 4xx (a 400 to a call carrying nothing of the client's, 405,
-// 409, 410, 413, 422, ...) is Databricks refusing a request that onbehalf
+// Any other 4xx (a 400 or 404 to a call carrying nothing of the client's,
+// 405, 409, 410, 413, 422, ...) is Databricks refusing a request that onbehalf
 // built: our method, path, headers or body. That is a bug of ours, not the
 // client's fault and not Databricks failing, so it is a 500 whose cause is
 // logged under the correlation id (the contract's InternalError), not a 502
@@ -103,7 +104,7 @@ func fromStatus(status int, message, retryAfter string, cause error, what carrie
 		return &apperr.Error{Kind: apperr.Unauthenticated, Detail: "Databricks rejected the access token: " + msg, Reason: "upstream_401", Err: cause}
 	case status == http.StatusForbidden:
 		return &apperr.Error{Kind: apperr.Forbidden, Detail: "Databricks denied access: " + msg, Reason: "upstream_403", Err: cause}
-	case status == http.StatusNotFound:
+	case status == http.StatusNotFound && what != nothing:
 		return &apperr.Error{Kind: apperr.NotFound, Detail: "Databricks found nothing: " + msg, Reason: "upstream_404", Err: cause}
 	case status == http.StatusTooManyRequests:
 		return &apperr.Error{Kind: apperr.RateLimited, Detail: "Databricks is rate-limiting requests; try again later.", RetryAfter: retryAfter, Reason: "rate_limited", Err: cause}

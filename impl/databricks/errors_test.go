@@ -136,10 +136,11 @@ func TestTheServicePrincipalsErrorAnswerIsKeptBounded(t *testing.T) {
 
 // TestA400IsTheClientsOnlyForWhatTheClientGave: Databricks answering 400 to
 // a call that carries names the client gave (a catalog, an endpoint) or
-// their input is the client's to fix (Invalid); to a call that carries only
-// what onbehalf chose (the current user, the catalog listing) it is ours
-// (Internal), as the contracts of getCurrentUser and getWorkspaceInfo list
-// no 400. Either way, one attempt, and the message kept is bounded.
+// their input is the client's to fix (Invalid), and a 404 names what the
+// client asked for (NotFound); to a call that carries only what onbehalf
+// chose (the current user, the catalog listing) either is ours (Internal),
+// as the contracts of getCurrentUser, listCatalogs and the rest list no 400
+// and no 404. Either way, one attempt, and the message kept is bounded.
 func TestA400IsTheClientsOnlyForWhatTheClientGave(t *testing.T) {
 	ws, c := setup(t)
 	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
@@ -161,6 +162,11 @@ func TestA400IsTheClientsOnlyForWhatTheClientGave(t *testing.T) {
 		{"an endpoint", "/api/2.0/serving-endpoints/agent-chat", func() error { _, err := c.GetEndpoint(as(tok), "agent-chat"); return err }, apperr.Invalid, 0},
 		{"an invocation", "/serving-endpoints/agent-chat/invocations", func() error { _, err := c.Invoke(as(tok), "agent-chat", inv); return err }, apperr.Invalid, 0},
 		{"an invocation's 422", "/serving-endpoints/agent-chat/invocations", func() error { _, err := c.Invoke(as(tok), "agent-chat", inv); return err }, apperr.Invalid, http.StatusUnprocessableEntity},
+		{"current user's 404", "/api/2.0/preview/scim/v2/Me", func() error { _, err := c.CurrentUser(as(tok)); return err }, apperr.Internal, http.StatusNotFound},
+		{"catalogs' 404", "/api/2.1/unity-catalog/catalogs", func() error { _, _, err := c.ListCatalogs(as(tok), databricks.Window{Limit: 10}); return err }, apperr.Internal, http.StatusNotFound},
+		{"endpoints' 404", "/api/2.0/serving-endpoints", func() error { _, _, err := c.ListEndpoints(as(tok), databricks.Window{Limit: 10}); return err }, apperr.Internal, http.StatusNotFound},
+		{"schemas' 404", "/api/2.1/unity-catalog/schemas", func() error { _, _, err := c.ListSchemas(as(tok), "main", databricks.Window{Limit: 10}); return err }, apperr.NotFound, http.StatusNotFound},
+		{"an endpoint's 404", "/api/2.0/serving-endpoints/agent-chat", func() error { _, err := c.GetEndpoint(as(tok), "agent-chat"); return err }, apperr.NotFound, http.StatusNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status := cmp.Or(tc.status, http.StatusBadRequest)

@@ -13,8 +13,9 @@ import (
 // LAKEBASE_ENDPOINT holds it. Like DatabaseCredential, for a Lakebase
 // Provisioned instance, it is a use of the app's own identity; no user
 // token ever reaches it. The call follows the retry policy. Errors are
-// apperr kinds: Unauthenticated, Forbidden, NotFound (no such endpoint),
-// RateLimited, Upstream (an answer without a token too), Timeout.
+// apperr kinds: Unauthenticated, Forbidden, Internal (Databricks refused
+// the call: no such endpoint, say), RateLimited, Upstream (an answer
+// without a token too), Timeout.
 func (c *AppClient) PostgresCredential(ctx context.Context, endpoint string) (DatabaseCredential, error) {
 	req := postgres.GenerateDatabaseCredentialRequest{Endpoint: endpoint}
 	return c.askCredential(ctx, "postgres.credentials.generate", "/api/2.0/postgres/credentials", req)

@@ -82,7 +82,8 @@ func TestPostgresCredentialIsTheEndpointsAsTheServicePrincipal(t *testing.T) {
 }
 
 // TestPostgresCredentialErrorsAreOurKinds: an endpoint the workspace does
-// not have is NotFound, a refusal Forbidden, an answer without a token
+// not have is Internal (a 404 to a call that carries nothing of a client's
+// is a misconfiguration of ours), a refusal Forbidden, an answer without a token
 // Upstream; none issues a credential, and no error carries the service
 // principal's secret.
 func TestPostgresCredentialErrorsAreOurKinds(t *testing.T) {
@@ -99,7 +100,7 @@ func TestPostgresCredentialErrorsAreOurKinds(t *testing.T) {
 	}
 
 	_, err := c.App.PostgresCredential(ctx, "projects/onbehalf/branches/production/endpoints/elsewhere")
-	check("unknown endpoint", err, apperr.NotFound)
+	check("unknown endpoint", err, apperr.Internal)
 
 	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.0/postgres/credentials", Status: http.StatusForbidden, Count: 1})
 	_, err = c.App.PostgresCredential(ctx, fakeworkspace.DemoPostgresEndpoint)
