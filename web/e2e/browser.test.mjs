@@ -129,6 +129,37 @@ describe("the app in Chromium, demo mode", () => {
     }
   });
 
+  test("what is typed while a preference is being saved is kept when the save answers", async () => {
+    const { context, page } = await signIn("Alice Analyst");
+    try {
+      // The save is held here until the user has typed on, then answered
+      // (by the test, so that it needs no Lakebase).
+      /** @type {(route: import("playwright-core").Route) => void} */
+      let held = () => {};
+      const saving = new Promise((resolve) => (held = resolve));
+      await page.route("**/api/preferences/browser.first", (route) => (route.request().method() === "PUT" ? held(route) : route.fallback()));
+      await open(page, "Preferences");
+      await page.getByLabel("Preference key").fill("browser.first");
+      await page.getByLabel("Preference value").fill('"one"');
+      await page.getByRole("button", { name: "Save" }).click();
+      const route = /** @type {import("playwright-core").Route} */ (await saving);
+      await page.getByRole("status").filter({ hasText: "Saving" }).waitFor(WAIT);
+
+      await page.getByLabel("Preference key").fill("browser.second");
+      await page.getByLabel("Preference value").fill('"two"');
+      // The page reloads the list after the render that follows the save's
+      // answer: once it asks, the form is as the answer left it.
+      const relisted = page.waitForRequest((r) => r.method() === "GET" && new URL(r.url()).pathname === "/api/preferences", WAIT);
+      await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ key: "browser.first", value: "one", updated_at: new Date().toISOString() }) });
+      await relisted;
+      await page.getByRole("status").filter({ hasText: "Saving" }).waitFor({ state: "detached", ...WAIT });
+      assert.equal(await page.getByLabel("Preference key").inputValue(), "browser.second");
+      assert.equal(await page.getByLabel("Preference value").inputValue(), '"two"');
+    } finally {
+      await context.close();
+    }
+  });
+
   test("bob sees his own catalogs", async () => {
     const { context, page } = await signIn("Bob Builder");
     try {

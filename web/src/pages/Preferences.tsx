@@ -31,8 +31,9 @@ function readPage(text: string): Schemas["PreferencePage"] {
 /** Preferences views, edits and deletes the user's preferences (kept in Lakebase). */
 export function Preferences() {
   const [offset, setOffset] = useState(0);
-  const [key, setKey] = useState("");
-  const [value, setValue] = useState("");
+  // The form's key and value, set together by Edit and compared together
+  // when a save answers.
+  const [form, setForm] = useState({ key: "", value: "" });
   const [list, reload] = useCall(async () => readPage(await unwrap(api.GET("/api/preferences", { params: { query: { limit: PAGE, offset } }, parseAs: "text" }))), [offset]);
   const [saving, save] = useAction((k: string, text: string) =>
     unwrap(api.PUT("/api/preferences/{key}", { params: { path: { key: k } }, body: { value: parseValue(text) }, bodySerializer: stringifyExact })),
@@ -41,9 +42,12 @@ export function Preferences() {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (await save(key, value)) {
-      setKey("");
-      setValue("");
+    const sent = form;
+    if (await save(sent.key, sent.value)) {
+      // A save may take long, and the form stays live meanwhile: it is
+      // cleared only if it still holds what was saved, so nothing typed or
+      // loaded by Edit during the save is lost.
+      setForm((now) => (now.key === sent.key && now.value === sent.value ? { key: "", value: "" } : now));
       reload();
     }
   };
@@ -55,8 +59,8 @@ export function Preferences() {
     <section>
       <h2>Your preferences</h2>
       <form className="pref-form" onSubmit={submit}>
-        <input value={key} onChange={(e) => setKey(e.target.value)} placeholder="key, e.g. theme" aria-label="Preference key" required />
-        <input value={value} onChange={(e) => setValue(e.target.value)} placeholder='value (JSON, e.g. "dark" or {"a":1})' aria-label="Preference value" />
+        <input value={form.key} onChange={(e) => setForm({ ...form, key: e.target.value })} placeholder="key, e.g. theme" aria-label="Preference key" required />
+        <input value={form.value} onChange={(e) => setForm({ ...form, value: e.target.value })} placeholder='value (JSON, e.g. "dark" or {"a":1})' aria-label="Preference value" />
         <button type="submit" disabled={saving?.status === "loading"}>Save</button>
       </form>
       {saving?.status === "loading" && <Loading what="Saving" since={saving.since} timeoutMs={API_TIMEOUT_MS} />}
@@ -74,7 +78,7 @@ export function Preferences() {
                 <td><code>{stringifyExact(p.value)}</code></td>
                 <td>{new Date(p.updated_at).toLocaleString()}</td>
                 <td>
-                  <button onClick={() => (setKey(p.key), setValue(stringifyExact(p.value)))} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
+                  <button onClick={() => setForm({ key: p.key, value: stringifyExact(p.value) })} aria-label={`Edit ${p.key}`}>Edit</button>{" "}
                   <button onClick={() => del(p.key)} aria-label={`Delete ${p.key}`}>Delete</button>
                 </td>
               </>
