@@ -2,7 +2,8 @@
 // server that answers what a test needs: a problem becomes an ApiError with
 // the typed problem, a request without an answer ends at the timeout with a
 // clear ApiError (an invocation's without inviting a blind retry), and an
-// answer that is not a problem still says what came.
+// answer that is not a problem still says what came; only a 4xx is a
+// refusal (nothing was carried out).
 // src/api.ts is bundled by esbuild (Vite's own) into a temporary module.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -61,6 +62,8 @@ describe("src/api.ts", () => {
     assert.equal(err.message, "Your access token lacks serving.serving-endpoints.");
     assert.deepEqual(err.problem.remediation, ["restart", "re-consent"]);
     assert.equal(err.timedOut, false);
+    assert.equal(err.status, 403);
+    assert.equal(err.refused, true, "a 4xx is a refusal: nothing was carried out");
   });
 
   test("no answer ends at the timeout with a clear error", { timeout: 10_000 }, async () => {
@@ -69,6 +72,8 @@ describe("src/api.ts", () => {
     assert.equal(err.timedOut, true);
     assert.equal(err.problem, undefined);
     assert.match(err.message, /^No answer from the server within 300 ms\./);
+    assert.equal(err.status, undefined);
+    assert.equal(err.refused, false, "without an answer the call may have been carried out");
   });
 
   test("an invocation's timeout says the agent may have acted, not to try again", { timeout: 10_000 }, async () => {
@@ -114,5 +119,7 @@ describe("src/api.ts", () => {
     assert.ok(err instanceof mod.ApiError, String(err));
     assert.match(err.message, /answered 502/);
     assert.equal(err.problem, undefined);
+    assert.equal(err.status, 502);
+    assert.equal(err.refused, false, "after a 5xx the call may have been carried out");
   });
 });

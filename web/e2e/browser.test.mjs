@@ -160,6 +160,45 @@ describe("the app in Chromium, demo mode", () => {
     }
   });
 
+  test("a chat message the server refused goes back to the input; after a 5xx it stays", async () => {
+    const { context, page } = await signIn("Alice Analyst");
+    const invocation = "/serving-endpoints/agent-chat/invocations";
+    /** @type {any[]} */
+    const sent = [];
+    page.on("request", (r) => r.url().endsWith("/invocations") && sent.push(r.postDataJSON().input));
+    const conversation = page.getByRole("list", { name: "Conversation" });
+    try {
+      await open(page, "Serving & chat");
+      await page.getByRole("button", { name: "Chat with agent-chat" }).click();
+
+      // Databricks refuses the input (a 400): the agent never saw it.
+      await fake("POST", "/_fake/faults", { path: invocation, status: 400, message: "input refused", count: 1 });
+      await page.getByLabel("Message").fill("Book the room");
+      await page.getByRole("button", { name: "Send" }).click();
+      await page.getByRole("alert").filter({ hasText: "input refused" }).waitFor(WAIT);
+      assert.equal(await page.getByLabel("Message").inputValue(), "Book the room");
+      assert.equal(await conversation.getByRole("listitem").count(), 0, "the refused message left the conversation");
+
+      // Sent again, the agent gets it once.
+      await page.getByRole("button", { name: "Send" }).click();
+      await conversation.getByText("Echo for alice@example.com: Book the room").waitFor(WAIT);
+      assert.deepEqual(sent.at(-1), [{ role: "user", content: "Book the room" }]);
+
+      // Databricks fails mid-call (a 500, the server's 502): the agent may
+      // have acted, so the message stays in the conversation, unanswered.
+      await fake("POST", "/_fake/faults", { path: invocation, status: 500, count: 1 });
+      await page.getByLabel("Message").fill("And lunch");
+      await page.getByRole("button", { name: "Send" }).click();
+      await page.getByRole("alert").filter({ hasText: "(502)" }).waitFor(WAIT);
+      assert.equal(await page.getByLabel("Message").inputValue(), "");
+      assert.equal(await conversation.getByRole("listitem").count(), 3);
+      assert.match(await conversation.getByRole("listitem").last().innerText(), /And lunch/);
+    } finally {
+      await fake("DELETE", "/_fake/faults");
+      await context.close();
+    }
+  });
+
   test("bob sees his own catalogs", async () => {
     const { context, page } = await signIn("Bob Builder");
     try {

@@ -54,9 +54,21 @@ export class ApiError extends Error {
     readonly problem?: Problem,
     /** True when no answer came before the timeout. */
     readonly timedOut = false,
+    /** The HTTP status the server answered with, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = "ApiError";
+  }
+
+  /**
+   * refused is true when the server answered with a 4xx: it, or Databricks,
+   * refused the request (invalid, not signed in, forbidden, not found, too
+   * large, rate-limited), so nothing was carried out; an agent cannot have
+   * acted. After a 5xx, a timeout or no answer at all, it may have.
+   */
+  get refused(): boolean {
+    return this.status !== undefined && this.status >= 400 && this.status < 500;
   }
 }
 
@@ -103,8 +115,8 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   }
   const { data, error, response } = result;
   if (error !== undefined || !response.ok) {
-    if (isProblem(error)) throw new ApiError(error.detail, error);
-    throw new ApiError(`The server answered ${response.status} ${response.statusText} without a problem description.`);
+    if (isProblem(error)) throw new ApiError(error.detail, error, false, response.status);
+    throw new ApiError(`The server answered ${response.status} ${response.statusText} without a problem description.`, undefined, false, response.status);
   }
   return data as T;
 }

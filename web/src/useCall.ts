@@ -35,20 +35,26 @@ export function useCall<T>(fn: () => Promise<T>, deps: unknown[]): [CallState<T>
   return [state, reload];
 }
 
-/** useAction runs a call on demand (a form submit) and keeps its state. */
+/** Ended is the state a call ends in: answered or failed. */
+export type Ended<T> = Exclude<CallState<T>, { status: "loading" }>;
+
+/**
+ * useAction runs a call on demand (a form submit) and keeps its state; the
+ * run returns the state the call ended in.
+ */
 export function useAction<A extends unknown[], T>(fn: (...args: A) => Promise<T>) {
   const [state, setState] = useState<CallState<T> | undefined>(undefined);
   const run = useCallback(
-    async (...args: A): Promise<T | undefined> => {
+    async (...args: A): Promise<Ended<T>> => {
       setState({ status: "loading", since: Date.now() });
+      let ended: Ended<T>;
       try {
-        const data = await fn(...args);
-        setState({ status: "ok", data });
-        return data;
+        ended = { status: "ok", data: await fn(...args) };
       } catch (e) {
-        setState({ status: "error", error: asApiError(e) });
-        return undefined;
+        ended = { status: "error", error: asApiError(e) };
       }
+      setState(ended);
+      return ended;
     },
     [fn],
   );

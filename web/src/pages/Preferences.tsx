@@ -43,7 +43,7 @@ export function Preferences() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const sent = form;
-    if (await save(sent.key, sent.value)) {
+    if ((await save(sent.key, sent.value)).status === "ok") {
       // A save may take long, and the form stays live meanwhile: it is
       // cleared only if it still holds what was saved, so nothing typed or
       // loaded by Edit during the save is lost.

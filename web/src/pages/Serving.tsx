@@ -50,11 +50,21 @@ function Chat({ endpoint }: { endpoint: string }) {
   const send = async (e: FormEvent) => {
     e.preventDefault();
     if (!text.trim() || state?.status === "loading") return;
-    const input: Message[] = [...messages, { role: "user", content: text.trim() }];
+    const said = text;
+    const input: Message[] = [...messages, { role: "user", content: said.trim() }];
     setMessages(input);
     setText("");
-    const answer = await invoke(input);
-    if (answer) setMessages([...input, { role: "assistant", content: answer.output_text }]);
+    const ended = await invoke(input);
+    if (ended.status === "ok") {
+      setMessages([...input, { role: "assistant", content: ended.data.output_text }]);
+    } else if (ended.error.refused) {
+      // Refused (a 4xx): the agent never saw the message. It leaves the
+      // conversation and goes back to the input, ahead of anything typed
+      // meanwhile, so that sending it again does not send it twice. After a
+      // timeout, a 5xx or no answer the agent may have acted: it stays.
+      setMessages(messages);
+      setText((now) => (now.trim() ? `${said} ${now}` : said));
+    }
   };
   return (
     <div className="chat">
