@@ -115,38 +115,69 @@ func (c *UserClient) Invoke(ctx context.Context, endpoint string, inv Invocation
 }
 
 // outputText extracts the assistant's text from the answer shapes agent
-// endpoints use: the Responses API (`output[].content[].text`) of the Agent
+// endpoints use: the Responses API (`output[].content`) of the Agent
 // Framework, and the chat completions shape (`choices[].message.content`).
+// Either content is a string or a list of parts, of which the text ones are
+// kept (a reasoning model's answer starts with a reasoning part). Each item
+// is read on its own, so one of a shape not known here loses only itself.
 func outputText(raw []byte) string {
 	var answer struct {
-		Output []struct {
-			Type    string `json:"type"`
-			Content []struct {
-				Type string `json:"type"`
-				Text string `json:"text"`
-			} `json:"content"`
-		} `json:"output"`
-		Choices []struct {
-			Message struct {
-				Content string `json:"content"`
-			} `json:"message"`
-		} `json:"choices"`
+		Output  json.RawMessage `json:"output"`
+		Choices json.RawMessage `json:"choices"`
 	}
 	if json.Unmarshal(raw, &answer) != nil {
 		return ""
 	}
 	var parts []string
-	for _, o := range answer.Output {
-		for _, c := range o.Content {
-			if c.Text != "" && (c.Type == "output_text" || c.Type == "text") {
-				parts = append(parts, c.Text)
-			}
+	for _, item := range items(answer.Output) {
+		var o struct {
+			Content json.RawMessage `json:"content"`
+		}
+		if json.Unmarshal(item, &o) == nil {
+			parts = append(parts, texts(o.Content)...)
 		}
 	}
-	for _, ch := range answer.Choices {
-		if ch.Message.Content != "" {
-			parts = append(parts, ch.Message.Content)
+	for _, item := range items(answer.Choices) {
+		var ch struct {
+			Message struct {
+				Content json.RawMessage `json:"content"`
+			} `json:"message"`
+		}
+		if json.Unmarshal(item, &ch) == nil {
+			parts = append(parts, texts(ch.Message.Content)...)
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// items returns the items of a JSON array, or none if raw is not one.
+func items(raw json.RawMessage) []json.RawMessage {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	return list
+}
+
+// texts returns the text of a message's content: a string, or the parts of
+// type "output_text" or "text" of a list of parts.
+func texts(content json.RawMessage) []string {
+	var s string
+	if json.Unmarshal(content, &s) == nil {
+		if s == "" {
+			return nil
+		}
+		return []string{s}
+	}
+	var out []string
+	for _, item := range items(content) {
+		var p struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(item, &p) == nil && p.Text != "" && (p.Type == "output_text" || p.Type == "text") {
+			out = append(out, p.Text)
+		}
+	}
+	return out
 }
