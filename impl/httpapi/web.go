@@ -92,6 +92,10 @@ func webHandler(site fs.FS, longest Longest, problems problemWriter) (http.Handl
 		}
 		info, err := fs.Stat(site, name)
 		switch {
+		case errors.Is(err, fs.ErrInvalid):
+			// A name io/fs cannot hold (not UTF-8: GET /%FF) names no file
+			// and no route of the app; an embed.FS says so with ErrInvalid.
+			notFound(w, r)
 		case err == nil && !info.IsDir() && name != "index.html":
 			if strings.HasPrefix(name, "assets/") {
 				// Vite names every asset by its content hash.

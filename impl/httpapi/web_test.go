@@ -12,6 +12,7 @@ import (
 
 	"github.com/onbehalf/onbehalf/impl/auth"
 	"github.com/onbehalf/onbehalf/impl/httpapi"
+	"github.com/onbehalf/onbehalf/web"
 )
 
 func webServer(t *testing.T, site fstest.MapFS) *httptest.Server {
@@ -112,5 +113,28 @@ func TestWebAbsent(t *testing.T) {
 	resp, body := fetch(t, "GET", srv.URL+"/")
 	if resp.StatusCode != 404 || !strings.Contains(body, "no_such_path") {
 		t.Fatalf("GET / without a front end: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestWebRefusesAPathThatIsNotUTF8: the embedded front end (an embed.FS,
+// which answers ErrInvalid rather than ErrNotExist for a name that is not
+// UTF-8) gives such a page path the 404 problem of any missing file, never
+// a 500 with an ERROR log line.
+func TestWebRefusesAPathThatIsNotUTF8(t *testing.T) {
+	logs := &httpapi.SyncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	h, err := httpapi.New(httpapi.Deps{Log: log, Auth: auth.New(auth.Config{}, log), Web: web.Dist()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/%FF", "/assets/%C0%AF", "/settings/%FE", "/assets/%FF.js"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		if rec.Code != 404 || rec.Header().Get("Content-Type") != "application/problem+json" || !strings.Contains(rec.Body.String(), "no_such_path") {
+			t.Errorf("GET %s: %d %s %s, want a 404 no_such_path problem", target, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("an odd page path was logged as an error: %s", logs.String())
 	}
 }
