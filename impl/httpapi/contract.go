@@ -15,6 +15,8 @@ type operation struct {
 	Scopes []string // x-required-scopes: the OAuth scopes the token must carry
 	// ParamIn is where each of its parameters is: path, query or header.
 	ParamIn map[string]string
+	// Body is whether it takes a request body.
+	Body bool
 }
 
 // loadContract loads the bundled contract embedded in the binary and indexes
@@ -44,7 +46,7 @@ func loadContract() (*openapi3.T, map[string]operation, error) {
 					}
 				}
 			}
-			ops[method+" "+path] = operation{ID: op.OperationID, Scopes: scopes, ParamIn: in}
+			ops[method+" "+path] = operation{ID: op.OperationID, Scopes: scopes, ParamIn: in, Body: op.RequestBody != nil}
 		}
 	}
 	return doc, ops, nil

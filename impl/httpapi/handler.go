@@ -75,7 +75,7 @@ func New(d Deps) (http.Handler, error) {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/api/", unescapedPath(labelRoute(apiRoutes, ops)(limitBody(validator(doc, problems)(routes)))))
+	mux.Handle("/api/", unescapedPath(labelRoute(apiRoutes, ops)(limitBody(validator(doc, problems)(oneJSONValue(ops, problems)(routes))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"slices"
@@ -15,6 +18,7 @@ import (
 	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
+	"github.com/onbehalf/onbehalf/impl/reqctx"
 )
 
 // validator returns the request validation middleware: every API request is
@@ -67,6 +71,39 @@ func validator(doc *openapi3.T, problems problemWriter) func(http.Handler) http.
 		})
 	}
 }
+
+// oneJSONValue refuses, after validation and before any operation, a body
+// that is a JSON value followed by anything but white space
+// (`{"value":1} garbage`, `{"value":1}{"value":2}`): kin-openapi's JSON
+// body decoder and the generated strict decoder each read the first value
+// only, so the rest was ignored and the first value stored, or given to an
+// agent that may act for the user. The validator has read an operation's
+// body into memory already, and found its first value; json.Valid checks
+// that nothing follows it.
+func oneJSONValue(ops map[string]operation, problems problemWriter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !ops[reqctx.MetaFrom(r.Context()).Route].Body || r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
+			}
+			data, err := io.ReadAll(r.Body)
+			if err != nil {
+				problems.write(w, r, validationError(r, err))
+				return
+			}
+			if len(data) > 0 && !json.Valid(data) {
+				problems.write(w, r, invalid("The request is invalid: ", []apperr.Field{{Location: "body", Name: "/", Message: notJSON + ": more follows its first value"}}))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(data))
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// notJSON is the message of a body field that is not valid JSON.
+const notJSON = "the body is not valid JSON"
 
 // maxListedBody is the largest request body in which validation looks for
 // every error rather than stopping at the first.
@@ -174,7 +211,7 @@ func bodyField(err error) apperr.Field {
 	}
 	var parseErr *openapi3filter.ParseError
 	if errors.As(err, &parseErr) {
-		return apperr.Field{Location: "body", Name: "/", Message: "the body is not valid JSON"}
+		return apperr.Field{Location: "body", Name: "/", Message: notJSON}
 	}
 	if err == nil {
 		return apperr.Field{Location: "body", Name: "/", Message: "a request body is required"}

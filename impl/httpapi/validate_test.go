@@ -173,3 +173,36 @@ func TestAKeyOfDotsAloneIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestABodyIsOneJSONValue: a JSON value followed by anything but white
+// space is not a JSON body, and is refused before any operation runs,
+// though the value alone is valid: a preference is not stored, an agent not
+// invoked.
+func TestABodyIsOneJSONValue(t *testing.T) {
+	s := newStack(t, nil)
+	const invoke = "/api/model-serving/endpoints/agent-chat/invocations"
+	for _, r := range []struct{ path, body string }{
+		{"/api/preferences/theme", `{"value":1} not json {{{`},
+		{"/api/preferences/theme", `{"value":1}{"value":2}`},
+		{"/api/preferences/theme", `{"value":1}]`},
+		{invoke, `{"input":[{"role":"user","content":"hi"}]} garbage`},
+	} {
+		method := "PUT"
+		if r.path == invoke {
+			method = "POST"
+		}
+		status, prob, raw := send(t, s, method, r.path, "application/json", r.body)
+		errs, _ := prob["errors"].([]any)
+		if status != 400 || prob["type"] != "urn:onbehalf:problem:invalid_request" || len(errs) != 1 {
+			t.Errorf("%s %q: %d %.300s, want 400 invalid_request with one error", r.path, r.body, status, raw)
+			continue
+		}
+		if first, _ := errs[0].(map[string]any); first["name"] != "/" || !strings.Contains(fmt.Sprint(first["message"]), "not valid JSON") {
+			t.Errorf("%s %q: error %v, want the body named as not valid JSON", r.path, r.body, first)
+		}
+	}
+	// White space after the value is JSON's own.
+	if status, _, raw := send(t, s, "POST", invoke, "application/json", "{\"input\":[{\"role\":\"user\",\"content\":\"hi\"}]} \r\n\t"); status != 200 {
+		t.Errorf("a body with white space after it: %d %.300s, want 200", status, raw)
+	}
+}

@@ -34,6 +34,9 @@ type Case struct {
 	Header map[string]string
 	// Body is sent as is (nil: no body).
 	Body []byte
+	// Refused is set when the request must be refused with a 4xx: one that
+	// the contract would otherwise answer with a success (Check).
+	Refused bool
 }
 
 // validPathValue is a value matching every path parameter pattern of the
@@ -180,22 +183,21 @@ func (s opShape) queryCases() []Case {
 
 // malformedBodies are bodies that are not the JSON object the contract wants.
 var malformedBodies = map[string][]byte{
-	"empty":            {},
-	"null":             []byte("null"),
-	"array":            []byte("[]"),
-	"string":           []byte(`"x"`),
-	"number":           []byte("1"),
-	"truncated":        []byte(`{"input": [`),
-	"not json":         []byte("<xml/>"),
-	"trailing garbage": []byte(`{} {}`),
-	"bad utf-8":        []byte("{\"input\": \"\xff\xfe\"}"),
-	"bad utf-8 key":    []byte("{\"\xff\": 1}"),
-	"nul":              []byte("{\x00}"),
-	"deep nesting":     []byte(strings.Repeat("[", 100000) + strings.Repeat("]", 100000)),
-	"deep objects":     []byte(strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)),
-	"huge":             []byte(`{"value": "` + strings.Repeat("a", 2<<20) + `"}`),
-	"huge number":      []byte(`{"value": 1e999999}`),
-	"duplicate keys":   []byte(`{"value": 1, "value": 2}`),
+	"empty":          {},
+	"null":           []byte("null"),
+	"array":          []byte("[]"),
+	"string":         []byte(`"x"`),
+	"number":         []byte("1"),
+	"truncated":      []byte(`{"input": [`),
+	"not json":       []byte("<xml/>"),
+	"bad utf-8":      []byte("{\"input\": \"\xff\xfe\"}"),
+	"bad utf-8 key":  []byte("{\"\xff\": 1}"),
+	"nul":            []byte("{\x00}"),
+	"deep nesting":   []byte(strings.Repeat("[", 100000) + strings.Repeat("]", 100000)),
+	"deep objects":   []byte(strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)),
+	"huge":           []byte(`{"value": "` + strings.Repeat("a", 2<<20) + `"}`),
+	"huge number":    []byte(`{"value": 1e999999}`),
+	"duplicate keys": []byte(`{"value": 1, "value": 2}`),
 }
 
 func (s opShape) bodyCases() []Case {
@@ -211,6 +213,13 @@ func (s opShape) bodyCases() []Case {
 	}
 	if s.body == nil {
 		return out
+	}
+	// A valid body with more after it is not JSON, though a decoder that
+	// reads one value finds a valid one.
+	for _, t := range []struct{ name, more string }{{"trailing garbage", " not json {{{"}, {"a second value", string(s.validBody())}} {
+		c := s.newCase("body "+t.name, target, append(s.validBody(), t.more...), nil)
+		c.Refused = true
+		out = append(out, c)
 	}
 	valid := validValue(s.body)
 	for _, m := range mutations(s.body, valid, "") {

@@ -36,7 +36,8 @@ func Contract() (*openapi3.T, routers.Router, error) {
 // (except the documented 503 of the Lakebase operations while Lakebase is
 // not configured), an error that is not a problem+json with the request's
 // correlation id, a status or body the contract does not document for the
-// operation, or a token echoed back.
+// operation, a success to a case that must be Refused, or a token echoed
+// back.
 func Check(router routers.Router, c Case, status int, header http.Header, raw []byte) error {
 	var prob map[string]any
 	if status >= 300 && status < 400 {
@@ -58,6 +59,9 @@ func Check(router routers.Router, c Case, status int, header http.Header, raw []
 	}
 	if status >= 500 {
 		return fmt.Errorf("5xx: %d %.300s", status, raw)
+	}
+	if c.Refused && status < 400 {
+		return fmt.Errorf("status %d: the request must be refused: %.300s", status, raw)
 	}
 	if tok := c.Header["X-Forwarded-Access-Token"]; len(tok) > 8 && strings.TrimSpace(tok) != "" && bytes.Contains(raw, []byte(strings.TrimSpace(tok))) {
 		return fmt.Errorf("the answer echoes the token")
