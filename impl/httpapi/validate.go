@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -63,6 +62,7 @@ func validator(doc *openapi3.T, problems problemWriter) func(http.Handler) http.
 	return func(next http.Handler) http.Handler {
 		all, first := everyError(next), firstError(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			jsonMediaType(r)
 			if r.ContentLength >= 0 && r.ContentLength <= maxListedBody {
 				all.ServeHTTP(w, r)
 			} else {
@@ -133,15 +133,6 @@ func validationError(r *http.Request, err error) error {
 	if len(fields) == 0 {
 		fields = append(fields, apperr.Field{Location: "body", Name: "/", Message: "the request does not match the contract"})
 	}
-	if !jsonContent(r) {
-		// kin-openapi cannot read a body of another type, and says it is
-		// missing; what is wrong is its type.
-		n := len(fields)
-		fields = slices.DeleteFunc(fields, func(f apperr.Field) bool { return f.Location == "body" })
-		if len(fields) < n {
-			fields = append(fields, apperr.Field{Location: "header", Name: "Content-Type", Message: "the body must be JSON, sent with Content-Type: application/json"})
-		}
-	}
 	return invalid("The request is invalid: ", fields)
 }
 
@@ -163,14 +154,24 @@ func invalid(lead string, fields []apperr.Field) *apperr.Error {
 	return &apperr.Error{Kind: apperr.Invalid, Detail: detail + ". See errors for each.", Fields: fields, Reason: "invalid_request"}
 }
 
-// jsonContent reports whether r has no body or declares a JSON one. The
-// contract's request bodies are all application/json.
-func jsonContent(r *http.Request) bool {
-	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
-		return true
+// jsonMediaType spells r's Content-Type as kin-openapi looks it up when
+// it is application/json in another spelling: a media type is
+// case-insensitive and may have spaces around its ';' (RFC 9110 8.3.1,
+// 5.6.6), but kin-openapi finds the contract's content by the type as
+// sent, and refused APPLICATION/JSON or "application/json ; charset=utf-8".
+// The contract's request bodies are all application/json.
+func jsonMediaType(r *http.Request) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mt == "application/json"
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return
+	}
+	if norm := mime.FormatMediaType(mt, params); norm != "" && norm != ct {
+		r.Header.Set("Content-Type", norm)
+	}
 }
 
 func collectFields(err error, out *[]apperr.Field) {
@@ -191,6 +192,12 @@ func collectFields(err error, out *[]apperr.Field) {
 		return
 	}
 	if reqErr.RequestBody != nil {
+		if reqErr.Err == nil {
+			// kin-openapi's only body error without a cause: the contract
+			// has no content of the body's type.
+			*out = append(*out, apperr.Field{Location: "header", Name: "Content-Type", Message: "the body must be JSON, sent with Content-Type: application/json"})
+			return
+		}
 		var nested openapi3.MultiError
 		if errors.As(reqErr.Err, &nested) {
 			for _, e := range nested {
@@ -213,7 +220,7 @@ func bodyField(err error) apperr.Field {
 	if errors.As(err, &parseErr) {
 		return apperr.Field{Location: "body", Name: "/", Message: notJSON}
 	}
-	if err == nil {
+	if errors.Is(err, openapi3filter.ErrInvalidRequired) {
 		return apperr.Field{Location: "body", Name: "/", Message: "a request body is required"}
 	}
 	return apperr.Field{Location: "body", Name: "/", Message: "the body does not match the contract"}

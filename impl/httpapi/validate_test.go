@@ -206,3 +206,34 @@ func TestABodyIsOneJSONValue(t *testing.T) {
 		t.Errorf("a body with white space after it: %d %.300s, want 200", status, raw)
 	}
 }
+
+// TestJSONHoweverSpelled: a media type is case-insensitive and may have
+// spaces around its ';' (RFC 9110), so each spelling of application/json
+// is a JSON body; a body of another type is refused for its type, and one
+// that is missing for its absence.
+func TestJSONHoweverSpelled(t *testing.T) {
+	s := newStack(t, nil)
+	const invoke = "/api/model-serving/endpoints/agent-chat/invocations"
+	const body = `{"input":[{"role":"user","content":"hi"}]}`
+	for _, ct := range []string{"application/json", "APPLICATION/JSON", "Application/Json; charset=UTF-8", "application/json ; charset=utf-8", "application/json;charset=utf-8"} {
+		if status, _, raw := send(t, s, "POST", invoke, ct, body); status != 200 {
+			t.Errorf("Content-Type %q: %d %.300s, want the body taken as JSON", ct, status, raw)
+		}
+	}
+	for _, tc := range []struct{ contentType, body, location, name, message string }{
+		{"APPLICATION/XML", body, "header", "Content-Type", "the body must be JSON"},
+		{"text/plain; charset=utf-8", body, "header", "Content-Type", "the body must be JSON"},
+		{"application/json", "", "body", "/", "a request body is required"},
+	} {
+		status, prob, raw := send(t, s, "POST", invoke, tc.contentType, tc.body)
+		errs, _ := prob["errors"].([]any)
+		if status != 400 || len(errs) != 1 {
+			t.Errorf("%q %q: %d %.300s, want 400 with one error", tc.contentType, tc.body, status, raw)
+			continue
+		}
+		first, _ := errs[0].(map[string]any)
+		if first["location"] != tc.location || first["name"] != tc.name || !strings.HasPrefix(fmt.Sprint(first["message"]), tc.message) {
+			t.Errorf("%q %q: error %v, want %s %s: %s", tc.contentType, tc.body, first, tc.location, tc.name, tc.message)
+		}
+	}
+}
