@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,5 +51,82 @@ func TestAClientThatLeavesIsNoInternalError(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), `"level":"ERROR"`) {
 		t.Errorf("a client that left was logged as an error: %s", logs.String())
+	}
+}
+
+// TestABodyNotSentInFull: a client that closes its connection part way
+// through a request body went away, and is logged and counted as 499 at
+// INFO like any other; a body the server stopped waiting for (its
+// ReadTimeout) is a 400 saying so, not a body that "does not match the
+// contract". Both over a real connection, as net/http reads a body.
+func TestABodyNotSentInFull(t *testing.T) {
+	logs := &httpapi.SyncBuffer{}
+	log := observe.NewLogger(logs, slog.LevelInfo)
+	h, err := httpapi.New(httpapi.Deps{Log: log, Auth: auth.New(auth.Config{}, log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ReadTimeout = 500 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	const head = "PUT /api/preferences/theme HTTP/1.1\r\nHost: onbehalf\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+	const part = `{"value":`
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte(head + part)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close() // long before the ReadTimeout
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), `"msg":"request"`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if lines := logs.Lines(t, "request"); len(lines) != 1 || lines[0]["status"] != float64(499) || lines[0]["reason"] != "canceled" {
+		t.Errorf("request lines %v, want one with status 499 and reason canceled", lines)
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("a client that left was logged as an error: %s", logs.String())
+	}
+
+	conn, err = net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(head + part)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil) // past the ReadTimeout
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var prob map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&prob)
+	if resp.StatusCode != 400 || prob["type"] != "urn:onbehalf:problem:body_unreadable" || prob["errors"] != nil {
+		t.Errorf("a body the server stopped waiting for: %d %v, want 400 body_unreadable", resp.StatusCode, prob)
+	}
+
+	// A chunked body that breaks its own framing cannot be read either.
+	conn2, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	chunked := strings.Replace(head, "Content-Length: 100", "Transfer-Encoding: chunked", 1) + "zz\r\n" + part
+	if _, err := conn2.Write([]byte(chunked)); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = http.ReadResponse(bufio.NewReader(conn2), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	prob = nil
+	_ = json.NewDecoder(resp.Body).Decode(&prob)
+	if resp.StatusCode != 400 || prob["type"] != "urn:onbehalf:problem:body_unreadable" {
+		t.Errorf("a malformed chunked body: %d %v, want 400 body_unreadable", resp.StatusCode, prob)
 	}
 }

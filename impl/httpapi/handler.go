@@ -8,9 +8,13 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"syscall"
 
 	"github.com/onbehalf/onbehalf/gen/api"
 	"github.com/onbehalf/onbehalf/gen/apidocs"
@@ -180,9 +184,49 @@ func bindingError(op operation, err error) error {
 	return e
 }
 
+// limitBody bounds an API request's body to maxBodyBytes, and marks each
+// failure to read it as a *readError, which the validator, the first to
+// read the body, answers by what it was (bodyReadError).
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		r.Body = readErrors{http.MaxBytesReader(w, r.Body, maxBodyBytes)}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readErrors is a request body whose read failures are *readError.
+type readErrors struct{ io.ReadCloser }
+
+func (b readErrors) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{err}
+	}
+	return n, err
+}
+
+// readError is a failure to read the request body.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return "read the request body: " + e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// bodyReadError is the answer to a request whose body could not be read in
+// full, never a body "that does not match the contract": a 413 past
+// maxBodyBytes; a 400 when the server stopped waiting for it (its
+// ReadTimeout); the 499 of a client that went away when the connection
+// ended early (net/http's io.ErrUnexpectedEOF, a reset) or the request
+// was canceled (net/http cancels it on any failed read of the connection,
+// a timeout too, hence the order); else a 400 (a malformed chunked body).
+func bodyReadError(r *http.Request, err *readError) *apperr.Error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return &apperr.Error{Kind: apperr.TooLarge, Detail: "The request body is larger than the server accepts.", Reason: "body_too_large", Err: err}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apperr.Error{Kind: apperr.Invalid, Detail: "The request body did not arrive in full within the server's read timeout.", Reason: "body_unreadable", Err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || r.Context().Err() != nil:
+		return &apperr.Error{Kind: apperr.Canceled, Detail: "The client went away before sending the whole request body.", Err: err}
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Detail: "The request body could not be read in full.", Reason: "body_unreadable", Err: err}
 }

@@ -124,9 +124,9 @@ func validationError(r *http.Request, err error) error {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		return &apperr.Error{Kind: apperr.NotFound, Detail: "No API operation has this method on this path.", Reason: "no_such_operation"}
 	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return &apperr.Error{Kind: apperr.TooLarge, Detail: "The request body is larger than the server accepts.", Reason: "body_too_large", Err: err}
+	var read *readError
+	if errors.As(err, &read) {
+		return bodyReadError(r, read)
 	}
 	var fields []apperr.Field
 	collectFields(err, &fields)
