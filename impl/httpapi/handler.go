@@ -110,7 +110,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("GET /docs/swagger-ui/", http.StripPrefix("/docs/swagger-ui/", http.FileServerFS(assets)))
+	mux.Handle("GET /docs/swagger-ui/", assetHandler(assets, "/docs/swagger-ui/", problems))
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics)
 	}

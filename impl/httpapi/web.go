@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -76,14 +77,10 @@ func webHandler(site fs.FS, longest Longest, problems problemWriter) (http.Handl
 		index = withLongest(index, longest)
 	}
 	files := http.FileServerFS(site)
-	notFound := func(w http.ResponseWriter, r *http.Request) {
-		reqctx.MetaFrom(r.Context()).Route = observe.Unmatched
-		problems.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if site == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
 			r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/_") {
-			notFound(w, r)
+			problems.notFound(w, r)
 			return
 		}
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
@@ -95,7 +92,7 @@ func webHandler(site fs.FS, longest Longest, problems problemWriter) (http.Handl
 		case errors.Is(err, fs.ErrInvalid):
 			// A name io/fs cannot hold (not UTF-8: GET /%FF) names no file
 			// and no route of the app; an embed.FS says so with ErrInvalid.
-			notFound(w, r)
+			problems.notFound(w, r)
 		case err == nil && !info.IsDir() && name != "index.html":
 			if strings.HasPrefix(name, "assets/") {
 				// Vite names every asset by its content hash.
@@ -105,11 +102,11 @@ func webHandler(site fs.FS, longest Longest, problems problemWriter) (http.Handl
 		case err == nil || errors.Is(err, fs.ErrNotExist):
 			if path.Ext(name) != "" && name != "index.html" {
 				// A missing file (a stale asset, a typo) is a 404, not the app.
-				notFound(w, r)
+				problems.notFound(w, r)
 				return
 			}
 			if index == nil {
-				notFound(w, r)
+				problems.notFound(w, r)
 				return
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -119,4 +116,43 @@ func webHandler(site fs.FS, longest Longest, problems problemWriter) (http.Handl
 			problems.write(w, r, err)
 		}
 	}), nil
+}
+
+// notFound answers r with the 404 problem of a path that nothing is served
+// at, reported under observe.Unmatched.
+func (p problemWriter) notFound(w http.ResponseWriter, r *http.Request) {
+	reqctx.MetaFrom(r.Context()).Route = observe.Unmatched
+	p.write(w, r, &apperr.Error{Kind: apperr.NotFound, Detail: "Nothing is served at this path.", Reason: "no_such_path"})
+}
+
+// assetHandler serves the regular files of site at their names after
+// prefix (the Swagger UI's script, style sheet and icon), as webHandler
+// serves the front end's: anything else, a directory or a name that is
+// missing or invalid (not UTF-8), is a 404 problem. http.FileServerFS
+// answered those with text/plain, an HTML directory listing or a redirect
+// (any path ending in /index.html).
+func assetHandler(site fs.FS, prefix string, problems problemWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, prefix)
+		info, err := fs.Stat(site, name)
+		switch {
+		case err == nil && info.Mode().IsRegular():
+			f, err := site.Open(name)
+			if err != nil {
+				problems.write(w, r, err)
+				return
+			}
+			defer f.Close()
+			content, ok := f.(io.ReadSeeker)
+			if !ok {
+				problems.write(w, r, fmt.Errorf("asset %s cannot seek", name))
+				return
+			}
+			http.ServeContent(w, r, name, info.ModTime(), content)
+		case err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid):
+			problems.notFound(w, r)
+		default:
+			problems.write(w, r, err)
+		}
+	})
 }

@@ -31,10 +31,14 @@ func webServer(t *testing.T, site fstest.MapFS) *httptest.Server {
 	return srv
 }
 
+// noRedirects is a client that reads a redirect as the answer it is: the
+// server sends none.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func fetch(t *testing.T, method, url string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,5 +140,31 @@ func TestWebRefusesAPathThatIsNotUTF8(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), `"level":"ERROR"`) {
 		t.Errorf("an odd page path was logged as an error: %s", logs.String())
+	}
+}
+
+// TestSwaggerUIAssets: the docs page's script, style sheet and icon are
+// served; any other path under /docs/swagger-ui/ (a missing file, the
+// directory, index.html, a name that is not UTF-8) is a 404 problem, with
+// no listing and no redirect.
+func TestSwaggerUIAssets(t *testing.T) {
+	srv := webServer(t, nil)
+	for _, tc := range []struct {
+		path              string
+		status            int
+		contentType, body string
+	}{
+		{"/docs/swagger-ui/swagger-ui-bundle.js", 200, "javascript", "SwaggerUI"},
+		{"/docs/swagger-ui/swagger-ui.css", 200, "text/css", ".swagger-ui"},
+		{"/docs/swagger-ui/favicon-32x32.png", 200, "image/png", "PNG"},
+		{"/docs/swagger-ui/missing.js", 404, "application/problem+json", "no_such_path"},
+		{"/docs/swagger-ui/", 404, "application/problem+json", "no_such_path"},
+		{"/docs/swagger-ui/index.html", 404, "application/problem+json", "no_such_path"},
+		{"/docs/swagger-ui/%FF", 404, "application/problem+json", "no_such_path"},
+	} {
+		resp, body := fetch(t, "GET", srv.URL+tc.path)
+		if resp.StatusCode != tc.status || !strings.Contains(resp.Header.Get("Content-Type"), tc.contentType) || !strings.Contains(body, tc.body) {
+			t.Errorf("GET %s: %d %s %.100q; want %d %s containing %q", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.contentType, tc.body)
+		}
 	}
 }
