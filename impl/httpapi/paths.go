@@ -12,10 +12,17 @@ import (
 // ("/api/preferences/..", "/api/unity-catalog/catalogs//schemas") with a 404
 // problem. http.ServeMux would instead redirect it (307, with an HTML body)
 // to the cleaned path: another operation than the client named, reached
-// by a traversal in a path parameter.
+// by a traversal in a path parameter. A CONNECT in authority form
+// (`CONNECT example.com:443`), which has no path at all, gets the 404
+// problem of a path nothing is served at: ServeMux answered it with a
+// plain-text 404.
 func refuseUncleanPaths(problems problemWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
+		if p == "" && r.Method == http.MethodConnect {
+			problems.notFound(w, r)
+			return
+		}
 		if p != "" && r.Method != http.MethodConnect {
 			clean := path.Clean(p)
 			if strings.HasSuffix(p, "/") && clean != "/" {

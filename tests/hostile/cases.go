@@ -78,6 +78,8 @@ func Cases(doc *openapi3.T) []Case {
 		}
 		out = append(out, wrongMethodCases(path, item)...)
 	}
+	// A proxy's tunnel request: its target is a host and port, no path.
+	out = append(out, Case{Name: "CONNECT in authority form", Method: "CONNECT", Target: "example.com:443"})
 	return out
 }
 
@@ -417,10 +419,19 @@ func patternMaxLen(pattern string) int {
 	return n
 }
 
-// ParseTarget splits a case's target into a URL the way a server would
-// read it from the request line; ok is false when no HTTP server would
-// accept the target (then the case is a transport-level test only).
-func ParseTarget(target string) (u *url.URL, ok bool) {
-	u, err := url.ParseRequestURI(target)
+// URL is the case's target as a URL, the way net/http reads it from the
+// request line (a CONNECT's target that is no path is an authority: a host
+// and port); ok is false when no HTTP server would accept the target (then
+// the case is a transport-level test only).
+func (c Case) URL() (u *url.URL, ok bool) {
+	if c.Method == "CONNECT" && !strings.HasPrefix(c.Target, "/") {
+		u, err := url.ParseRequestURI("http://" + c.Target)
+		if err != nil {
+			return nil, false
+		}
+		u.Scheme = ""
+		return u, true
+	}
+	u, err := url.ParseRequestURI(c.Target)
 	return u, err == nil
 }

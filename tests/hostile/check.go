@@ -66,7 +66,7 @@ func Check(router routers.Router, c Case, status int, header http.Header, raw []
 	if tok := c.Header["X-Forwarded-Access-Token"]; len(tok) > 8 && strings.TrimSpace(tok) != "" && bytes.Contains(raw, []byte(strings.TrimSpace(tok))) {
 		return fmt.Errorf("the answer echoes the token")
 	}
-	u, _ := ParseTarget(c.Target)
+	u, _ := c.URL()
 	probe, _ := http.NewRequest(c.Method, "http://localhost"+u.RequestURI(), nil)
 	route, params, err := findRoute(router, probe)
 	if prob["type"] == "urn:onbehalf:problem:no_such_path" || prob["type"] == "urn:onbehalf:problem:no_such_operation" {

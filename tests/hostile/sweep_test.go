@@ -51,7 +51,7 @@ func fullHandler(t testing.TB) (http.Handler, string) {
 
 // request builds the case's request as a server would receive it.
 func (c Case) request(token string) (*http.Request, bool) {
-	u, ok := ParseTarget(c.Target)
+	u, ok := c.URL()
 	if !ok {
 		return nil, false
 	}
