@@ -39,7 +39,9 @@
 //	POST /api/2.0/postgres/credentials                   the service principal only, for an Autoscaling endpoint added
 //
 // Anything else answers 404 ENDPOINT_NOT_FOUND. Every error body is
-// {"error_code": "...", "message": "..."}, which the SDK's apierr parses.
+// {"error_code": "...", "message": "..."}, which the SDK's apierr parses,
+// but the token endpoint's, which are OAuth errors (RFC 6749 section 5.2:
+// {"error": "...", "error_description": "..."}), injected faults' included.
 //
 // # Control endpoints
 //

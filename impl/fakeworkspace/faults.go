@@ -23,6 +23,10 @@ type Fault struct {
 	Status int
 	// ErrorCode and Message make the error body; when empty they are chosen
 	// from Status (429 REQUEST_LIMIT_EXCEEDED, 503 TEMPORARILY_UNAVAILABLE, ...).
+	// On the OAuth token endpoint the body is an OAuth error, as its own
+	// are: ErrorCode is its "error" (by default from Status: 401
+	// invalid_client, 5xx server_error, ...) and Message its
+	// "error_description".
 	ErrorCode string
 	Message   string
 	// RetryAfter is sent as the Retry-After header with Status.
@@ -142,11 +146,18 @@ func applyFault(rw http.ResponseWriter, r *http.Request, f Fault) bool {
 		rw.Header().Set("Retry-After", f.RetryAfter)
 	}
 	code, msg := f.ErrorCode, f.Message
-	if code == "" {
-		code = errorCodeFor(f.Status)
-	}
 	if msg == "" {
 		msg = "Injected fault: " + http.StatusText(f.Status)
+	}
+	if r.URL.Path == tokenPath {
+		if code == "" {
+			code = oauthErrorCodeFor(f.Status)
+		}
+		writeOAuthError(rw, f.Status, code, msg)
+		return true
+	}
+	if code == "" {
+		code = errorCodeFor(f.Status)
 	}
 	writeError(rw, f.Status, code, msg)
 	return true

@@ -2,9 +2,11 @@ package fakeworkspace_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -195,5 +197,48 @@ func TestSDKDoesNotRetryPermanentErrors(t *testing.T) {
 	}
 	if n := len(ws.RequestsTo(mePath)); n != 1 {
 		t.Errorf("%d attempts, want 1", n)
+	}
+}
+
+// TestTokenEndpointFaultsAreOAuthErrors: a fault on the OAuth token endpoint
+// answers in the endpoint's own shape (RFC 6749 section 5.2), which is what
+// golang.org/x/oauth2 reads, and the grant then works again. The tokens'
+// lifetime is the service principal's TokenLifetime.
+func TestTokenEndpointFaultsAreOAuthErrors(t *testing.T) {
+	ws, host := newDemo(t)
+	sp := ws.ServicePrincipalInfo()
+	sp.TokenLifetime = 90 * time.Second
+	ws.SetServicePrincipal(sp)
+	grant := func() answer {
+		t.Helper()
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {sp.ClientID}, "client_secret": {sp.ClientSecret}}
+		resp, err := http.PostForm(host+"/oidc/v1/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		a := answer{status: resp.StatusCode, header: resp.Header}
+		_ = json.NewDecoder(resp.Body).Decode(&a.body)
+		return a
+	}
+	for _, tc := range []struct {
+		fault      fakeworkspace.Fault
+		code, desc string
+	}{
+		{fakeworkspace.Fault{Status: 503}, "temporarily_unavailable", "Injected fault: Service Unavailable"},
+		{fakeworkspace.Fault{Status: 500}, "server_error", "Injected fault: Internal Server Error"},
+		{fakeworkspace.Fault{Status: 401}, "invalid_client", "Injected fault: Unauthorized"},
+		{fakeworkspace.Fault{Status: 400, ErrorCode: "invalid_scope", Message: "no such scope"}, "invalid_scope", "no such scope"},
+	} {
+		f := tc.fault
+		f.Path, f.Count = "/oidc/v1/token", 1
+		ws.InjectFault(f)
+		a := grant()
+		if a.status != f.Status || a.body["error"] != tc.code || a.body["error_description"] != tc.desc || a.body["error_code"] != nil {
+			t.Errorf("fault %d: %d %v, want %d {error: %s, error_description: %s}", f.Status, a.status, a.body, f.Status, tc.code, tc.desc)
+		}
+	}
+	if a := grant(); a.status != 200 || a.body["access_token"] == nil || a.body["expires_in"] != float64(90) {
+		t.Errorf("after the faults: %d %v, want a token that expires in 90 s", a.status, a.body)
 	}
 }

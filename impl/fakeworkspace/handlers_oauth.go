@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // hostMetadata answers the SDK's host discovery, which it fetches once per
@@ -38,17 +39,19 @@ func (w *Workspace) oidcDiscovery(rw http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// tokenPath is the token endpoint's path.
+const tokenPath = "/oidc/v1/token"
+
 // oauthToken is the token endpoint, for the client credentials grant of the
 // service principal (what the SDK's oauth-m2m auth does). Errors follow
 // RFC 6749 ({"error": ...}), not the Databricks error shape.
 func (w *Workspace) oauthToken(rw http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		writeJSON(rw, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+		writeOAuthError(rw, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
 	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
-		writeJSON(rw, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
-			"error_description": "grant_type " + gt + " is not supported"})
+		writeOAuthError(rw, http.StatusBadRequest, "unsupported_grant_type", "grant_type "+gt+" is not supported")
 		return
 	}
 	id, secret, ok := r.BasicAuth()
@@ -60,10 +63,10 @@ func (w *Workspace) oauthToken(rw http.ResponseWriter, r *http.Request) {
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	wantID, wantSecret := w.ServicePrincipal()
+	sp := w.ServicePrincipalInfo()
+	wantID, wantSecret := sp.ClientID, sp.ClientSecret
 	if id == "" || id != wantID || secret != wantSecret {
-		writeJSON(rw, http.StatusUnauthorized, map[string]string{"error": "invalid_client",
-			"error_description": "Client authentication failed"})
+		writeOAuthError(rw, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
 		return
 	}
 	scope := r.PostForm.Get("scope")
@@ -71,10 +74,35 @@ func (w *Workspace) oauthToken(rw http.ResponseWriter, r *http.Request) {
 		scope = ScopeAllAPIs
 	}
 	token := w.issueServicePrincipalToken(strings.Fields(scope))
+	lifetime := sp.TokenLifetime
+	if lifetime <= 0 {
+		lifetime = time.Hour
+	}
 	writeJSON(rw, http.StatusOK, map[string]any{
 		"access_token": token,
 		"token_type":   "Bearer",
-		"expires_in":   3600,
+		"expires_in":   int(lifetime / time.Second),
 		"scope":        scope,
 	})
+}
+
+// writeOAuthError answers with an OAuth error body (RFC 6749 section 5.2),
+// the token endpoint's shape.
+func writeOAuthError(rw http.ResponseWriter, status int, code, description string) {
+	writeJSON(rw, status, map[string]string{"error": code, "error_description": description})
+}
+
+// oauthErrorCodeFor is the RFC 6749 error code a token endpoint answers
+// with a status. RFC 6749 has none for 429 or an outage of the token
+// endpoint itself; temporarily_unavailable is its authorization endpoint's.
+func oauthErrorCodeFor(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return "invalid_client"
+	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
+		return "temporarily_unavailable"
+	case status >= 500:
+		return "server_error"
+	}
+	return "invalid_request"
 }

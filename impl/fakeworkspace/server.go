@@ -29,7 +29,7 @@ func (w *Workspace) Handler() http.Handler {
 	route(http.MethodGet, "/.well-known/databricks-config", w.hostMetadata)
 	route(http.MethodGet, "/oidc/.well-known/oauth-authorization-server", w.oidcDiscovery)
 	route(http.MethodGet, "/oidc/v1/.well-known/oauth-authorization-server", w.oidcDiscovery)
-	route(http.MethodPost, "/oidc/v1/token", w.oauthToken)
+	route(http.MethodPost, tokenPath, w.oauthToken)
 	route(http.MethodGet, "/api/2.0/preview/scim/v2/Me", w.authed(ScopeCurrentUser, w.me))
 	route(http.MethodGet, "/api/2.1/unity-catalog/catalogs", w.authed(ScopeCatalogs, w.listCatalogs))
 	route(http.MethodGet, "/api/2.1/unity-catalog/schemas", w.authed(ScopeSchemas, w.listSchemas))

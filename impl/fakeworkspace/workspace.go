@@ -47,6 +47,10 @@ type ServicePrincipal struct {
 	ClientID     string
 	ClientSecret string
 	DisplayName  string
+	// TokenLifetime is the expires_in of the tokens the token endpoint
+	// issues; 0 means an hour, as Databricks'. (The fake does not refuse a
+	// token once it has passed.)
+	TokenLifetime time.Duration
 }
 
 // Workspace is a fake workspace's state. The zero value is not usable: start
