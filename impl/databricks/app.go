@@ -5,35 +5,51 @@ import (
 
 	"github.com/databricks/databricks-sdk-go/client"
 	"github.com/databricks/databricks-sdk-go/config"
-
-	"github.com/onbehalf/onbehalf/impl/apperr"
 )
 
 // AppClient is the app's service principal, authenticated with OAuth M2M
 // (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET). It is built once at
 // start-up and never serves a user's request on Databricks Apps.
+//
+// Its token comes from spTokens, not from the SDK's oauth-m2m credentials:
+// each token request is made under the context of the call that needs it,
+// so it is bounded by the attempt's timeout and the caller's deadline, and
+// its failures are the attempt's, translated and retried by RetryPolicy
+// alone.
 type AppClient struct {
-	cfg     *config.Config
 	api     *client.DatabricksClient
+	tokens  *spTokens
 	retry   RetryPolicy
 	observe RetryObserver
 }
 
 func newAppClient(opts Options, sp ServicePrincipal, meta *hostMetadata) (*AppClient, error) {
-	cfg := &config.Config{AuthType: "oauth-m2m", ClientID: sp.ClientID, ClientSecret: sp.ClientSecret}
+	cfg := &config.Config{}
 	api, err := newSDKClient(cfg, opts, meta)
 	if err != nil {
 		return nil, err
 	}
-	return &AppClient{cfg: cfg, api: api, retry: opts.Retry, observe: opts.OnRetry}, nil
+	// cfg is resolved now (host metadata read, transport set), and no call
+	// has authenticated yet: the SDK reads Credentials at the first one.
+	tokens := newSPTokens(sp, cfg)
+	cfg.Credentials = spCredentials{tokens: tokens}
+	return &AppClient{api: api, tokens: tokens, retry: opts.Retry, observe: opts.OnRetry}, nil
 }
 
-// Token returns an access token of the service principal, from the SDK's
-// token cache (refreshed before it expires). Errors are apperr kinds.
+// Token returns an access token of the service principal: the cached one
+// (shared with the client's own calls) until shortly before it expires, else
+// a new one, fetched under ctx and the retry policy. Errors are apperr
+// kinds: Upstream, RateLimited, Timeout, Canceled, and Internal when the
+// service principal cannot sign in (a wrong client id or secret).
 func (c *AppClient) Token(ctx context.Context) (string, error) {
-	tok, err := c.cfg.GetTokenSource().Token(ctx)
-	if err != nil {
-		return "", apperr.Wrap(apperr.Upstream, "The app's service principal could not get a Databricks token.", err)
-	}
-	return tok.AccessToken, nil
+	var token string
+	err := c.retry.do(ctx, "oauth.token", c.observe, func(ctx context.Context) error {
+		tok, err := c.tokens.Token(ctx)
+		if err != nil {
+			return err
+		}
+		token = tok.AccessToken
+		return nil
+	})
+	return token, err
 }

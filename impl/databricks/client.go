@@ -11,11 +11,13 @@
 //     SDK's error parser still reads its error answers.
 //   - AppClient is the app's service principal (OAuth M2M), an SDK client.
 //     It is used for Lakebase credentials only (and, in local development
-//     with APP_SP_FALLBACK=true, to stand in for a user).
+//     with APP_SP_FALLBACK=true, to stand in for a user). Its OAuth token is
+//     ours (spTokens), not the SDK's: fetched under the call's context.
 //
-// The SDK's own retries and rate limiter are off: RetryPolicy is the one
-// retry policy, and Databricks' errors are translated into apperr kinds here,
-// at the boundary.
+// The SDK's own retries and rate limiter are off, its token retries too:
+// RetryPolicy is the one retry policy, and Databricks' errors (the OAuth
+// token endpoint's included) are translated into apperr kinds here, at the
+// boundary.
 package databricks
 
 import (
@@ -73,8 +75,9 @@ func newSDKClient(cfg *config.Config, opts Options, meta *hostMetadata) (*client
 	cfg.Loaders = []config.Loader{noEnvironment{}}
 	cfg.HTTPTransport = newTransport(opts.Transport)
 	cfg.HTTPTimeoutSeconds = int(sdkTimeout / time.Second)
-	// RetryTimeoutSeconds also bounds the SDK's token and metadata fetches,
-	// whose default is 5 minutes; 0 would mean that default.
+	// RetryTimeoutSeconds also bounds the SDK's host metadata fetch at
+	// start-up, whose default is 5 minutes; 0 would mean that default. (The
+	// service principal's token is not the SDK's to fetch: see spTokens.)
 	cfg.RetryTimeoutSeconds = 10
 	// The SDK limits each client to 15 requests a second by default: for one
 	// client shared by every user that would be a global throttle.

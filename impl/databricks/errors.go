@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/databricks/databricks-sdk-go/apierr"
+	"golang.org/x/oauth2"
 
 	"github.com/onbehalf/onbehalf/impl/apperr"
 )
@@ -50,6 +51,12 @@ func translate(parent context.Context, err error) error {
 		// The service principal's calls (the user's are translated in
 		// send, by what they carry) carry nothing of a client's.
 		return answered(apiErr, nothing)
+	}
+	var retrieveErr *oauth2.RetrieveError
+	if errors.As(err, &retrieveErr) {
+		// The OAuth token endpoint's answer (spTokens translates it as it
+		// comes; any other reaching here is translated the same way).
+		return tokenEndpointFailure(retrieveErr)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "request timed out after") {
 		return apperr.Wrap(apperr.Timeout, "Databricks did not answer in time.", err)

@@ -8,8 +8,8 @@ import (
 )
 
 // RetryPolicy is the one retry policy of every Databricks call made for a
-// request. The SDK's own retries are switched off (see newAPIClient), so this
-// is the only one.
+// request. The SDK's own retries are switched off (see newSDKClient), its
+// token fetch's too (spTokens), so this is the only one.
 type RetryPolicy struct {
 	// Waits are the pauses before each retry; their count is the most retries.
 	Waits []time.Duration

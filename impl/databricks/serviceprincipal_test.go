@@ -51,8 +51,8 @@ func TestAppClientIsTheServicePrincipalThroughOAuthM2M(t *testing.T) {
 	if len(grants) != 1 {
 		t.Fatalf("%d token requests, want 1", len(grants))
 	}
-	// The SDK caches the service principal's own token until it nears
-	// expiry; a second Token call makes no new grant.
+	// The service principal's own token is cached until it nears expiry;
+	// a second Token call makes no new grant.
 	if _, err := c.App.Token(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,9 @@ func TestAppClientWithAWrongSecretFailsWithoutRevealingIt(t *testing.T) {
 	const secret = "dose-wrong-secret-0123456789"
 	_, c := newWithServicePrincipal(t, secret)
 	_, err := c.App.Token(context.Background())
-	if apperr.KindOf(err) != apperr.Upstream {
-		t.Fatalf("err %v, want Upstream", err)
+	// The app's own credentials are wrong: a 500, never retried.
+	if apperr.KindOf(err) != apperr.Internal {
+		t.Fatalf("err %v, want Internal", err)
 	}
 	e := apperr.As(err)
 	if strings.Contains(err.Error(), secret) || strings.Contains(e.Detail, secret) {

@@ -69,8 +69,13 @@ func scenarios(e *env) []scenario {
 		{name: "no such API path", method: "GET", path: "/api/no/such/" + randomHex(4), token: e.alice, want: 404},
 		{name: "no such path", method: "GET", path: "/no/such/" + randomHex(4), token: e.alice, want: 404},
 		{name: "health", method: "GET", path: "/healthz", token: e.alice, want: 200},
-		{name: "fallback token refused", method: "GET", path: "/api/user/me", fallback: true, want: 502, decision: "upstream_error",
+		// The service principal's own sign-in failing is the app's
+		// misconfiguration, a 500; its token endpoint failing is
+		// Databricks', retried and then a 502.
+		{name: "fallback token refused", method: "GET", path: "/api/user/me", fallback: true, want: 500, decision: "other",
 			faults: []fakeworkspace.Fault{{Path: "/oidc/v1/token", Status: 401, Count: 1}}},
+		{name: "fallback token endpoint down", method: "GET", path: "/api/user/me", fallback: true, want: 502, decision: "upstream_error", retries: 3,
+			faults: []fakeworkspace.Fault{{Path: "/oidc/v1/token", Status: 503}}},
 		{name: "put a preference", method: "PUT", path: "/api/preferences/theme", body: `{"value":{"mode":"dark"}}`, token: e.alice, lakebase: true, want: 200, decision: "success"},
 		{name: "get a preference", method: "GET", path: "/api/preferences/theme", token: e.alice, lakebase: true, want: 200, decision: "success"},
 		{name: "another user's preference is not found", method: "GET", path: "/api/preferences/theme", token: e.bob, lakebase: true, want: 404, decision: "success"},
