@@ -186,10 +186,13 @@ func bindingError(op operation, err error) error {
 
 // limitBody bounds an API request's body to maxBodyBytes, and marks each
 // failure to read it as a *readError, which the validator, the first to
-// read the body, answers by what it was (bodyReadError).
+// read the body, answers by what it was (bodyReadError). A request without
+// a body (net/http's NoBody: most of them, GETs) is left as it is.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = readErrors{http.MaxBytesReader(w, r.Body, maxBodyBytes)}
+		if r.Body != http.NoBody {
+			r.Body = readErrors{http.MaxBytesReader(w, r.Body, maxBodyBytes)}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
