@@ -37,7 +37,7 @@ type carries int
 const (
 	// nothing: only what onbehalf chose (the current user, a listing's
 	// page size and token, the service principal's calls). Any 4xx refusal
-	// but 401, 403, 404 and 429 is ours, a 400 included.
+	// but 401, 403 and 429 is ours, a 400 and a 404 included.
 	nothing carries = iota
 	// names: names the client gave (a catalog, schema or endpoint). A 400
 	// is Databricks judging them: the client's to fix.

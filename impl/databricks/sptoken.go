@@ -31,10 +31,16 @@ import (
 // per attempt of our RetryPolicy.
 
 // maxTokenRefreshLead is how long before its expiry the service principal's
-// token stops being used (half its life when that is shorter): the next call
-// that needs a token fetches a new one. Azure Databricks refuses tokens
-// within 30 s of their expiry.
-const maxTokenRefreshLead = time.Minute
+// token is replaced (half its life when that is shorter): the next call
+// that needs a token fetches a new one. Until maxTokenUseLead before its
+// expiry (a quarter of its life when that is shorter), a call whose fetch
+// failed uses the old one still, so that a short outage of the token
+// endpoint while the token is being replaced fails no call. Azure
+// Databricks refuses tokens within 30 s of their expiry.
+const (
+	maxTokenRefreshLead = time.Minute
+	maxTokenUseLead     = 30 * time.Second
+)
 
 // spTokens is the app's service principal's OAuth access token, from the
 // client-credentials grant (RFC 6749 section 4.4) at the workspace's token
@@ -59,7 +65,8 @@ type spTokens struct {
 	mu        sync.Mutex
 	tokenURL  string        // once discovered
 	tok       *oauth2.Token // the cached token, nil before the first
-	refreshAt time.Time     // when tok stops being used
+	refreshAt time.Time     // when tok is to be replaced
+	usableTo  time.Time     // when tok stops being used, even if no other came
 	fetching  *tokenFetch   // the fetch under way, if any
 }
 
@@ -96,9 +103,25 @@ func newSPTokens(sp ServicePrincipal, cfg *config.Config) *spTokens {
 }
 
 // Token returns the cached token while it is fresh, and otherwise fetches a
-// new one with ctx. Errors are untranslated (translate does that): ctx's
-// own error, a networkError, or an *apperr.Error.
+// new one with ctx; if that fails while ctx is alive, it returns the cached
+// token still when it is usable (see maxTokenUseLead). Errors are
+// untranslated (translate does that): ctx's own error, a networkError, or
+// an *apperr.Error.
 func (s *spTokens) Token(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := s.fresh(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.tok != nil && time.Now().Before(s.usableTo) {
+			return s.tok, nil
+		}
+	}
+	return tok, err
+}
+
+// fresh returns the cached token while it is fresh, and otherwise fetches a
+// new one with ctx.
+func (s *spTokens) fresh(ctx context.Context) (*oauth2.Token, error) {
 	for {
 		s.mu.Lock()
 		if s.tok != nil && (s.tok.Expiry.IsZero() || time.Now().Before(s.refreshAt)) {
@@ -137,19 +160,22 @@ func (s *spTokens) run(ctx context.Context, f *tokenFetch) {
 	defer s.mu.Unlock()
 	s.fetching = nil
 	if f.err == nil {
-		s.tok, s.refreshAt = f.tok, refreshTime(f.tok, time.Now())
+		now := time.Now()
+		s.tok = f.tok
+		s.refreshAt = beforeExpiry(f.tok, now, maxTokenRefreshLead, 2)
+		s.usableTo = beforeExpiry(f.tok, now, maxTokenUseLead, 4)
 	}
 }
 
-// refreshTime is when tok, fetched at now, stops being used: a minute before
-// it expires, or half way through its life if that is shorter. (A token
-// without an expiry, which Databricks does not hand out, is used for good.)
-func refreshTime(tok *oauth2.Token, now time.Time) time.Time {
+// beforeExpiry is lead before tok, fetched at now, expires, or a part of
+// its life (1/part) before when that is shorter. (A token without an
+// expiry, which Databricks does not hand out, is used for good: see fresh.)
+func beforeExpiry(tok *oauth2.Token, now time.Time, lead time.Duration, part int) time.Time {
 	life := tok.Expiry.Sub(now)
 	if life <= 0 {
 		return now
 	}
-	return tok.Expiry.Add(-min(maxTokenRefreshLead, life/2))
+	return tok.Expiry.Add(-min(lead, life/time.Duration(part)))
 }
 
 // fetch asks the token endpoint for a token, once, with ctx.

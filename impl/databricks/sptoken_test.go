@@ -258,6 +258,36 @@ func TestSPTokenIsFetchedOnceAndReusedWhileValid(t *testing.T) {
 	}
 }
 
+// TestSPTokenOutageWhileReplacingTheTokenFailsNoCall: when the token is
+// due to be replaced and the token endpoint fails, the calls go on with the
+// old token while it is still usable, and fail only once it is not.
+func TestSPTokenOutageWhileReplacingTheTokenFailsNoCall(t *testing.T) {
+	ws, c, _ := newSP(t, databricks.DefaultRetryPolicy())
+	sp := ws.ServicePrincipalInfo()
+	sp.TokenLifetime = 2 * time.Second // replaced after 1 s, used for 1.5 s
+	ws.SetServicePrincipal(sp)
+	ctx := context.Background()
+	tok, err := c.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	ws.InjectFault(fakeworkspace.Fault{Path: tokenPath, Status: http.StatusServiceUnavailable, Count: 100})
+	if _, err := c.DatabaseCredential(ctx, fakeworkspace.DemoDatabaseInstance); err != nil {
+		t.Fatalf("a call while the token endpoint is down and the token still usable: %v", err)
+	}
+	if again, err := c.Token(ctx); err != nil || again != tok {
+		t.Errorf("Token while the token endpoint is down gave %v, want the usable token", err)
+	}
+	if n := len(ws.RequestsTo(tokenPath)); n < 3 {
+		t.Errorf("%d token requests, want the first and a try to replace it per call", n)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := c.DatabaseCredential(ctx, fakeworkspace.DemoDatabaseInstance); apperr.KindOf(err) != apperr.Upstream {
+		t.Errorf("a call once the token is no longer usable: %v, want Upstream", err)
+	}
+}
+
 // TestSPTokenConcurrentCallersShareOneFetch: callers that need the token
 // at once share one request to the token endpoint, and one that waits for
 // it is still bounded by its own deadline.
