@@ -176,6 +176,7 @@ describe("the app in Chromium, demo mode", () => {
       await page.getByLabel("Message").fill("Book the room");
       await page.getByRole("button", { name: "Send" }).click();
       await page.getByRole("alert").filter({ hasText: "input refused" }).waitFor(WAIT);
+      assert.equal(await page.getByText("The agent may have acted").count(), 0, "a refusal says the agent may have acted");
       assert.equal(await page.getByLabel("Message").inputValue(), "Book the room");
       assert.equal(await conversation.getByRole("listitem").count(), 0, "the refused message left the conversation");
 
@@ -190,6 +191,7 @@ describe("the app in Chromium, demo mode", () => {
       await page.getByLabel("Message").fill("And lunch");
       await page.getByRole("button", { name: "Send" }).click();
       await page.getByRole("alert").filter({ hasText: "(502)" }).waitFor(WAIT);
+      await page.getByText("The agent may have acted before this failure").waitFor(WAIT);
       assert.equal(await page.getByLabel("Message").inputValue(), "");
       assert.equal(await conversation.getByRole("listitem").count(), 3);
       assert.match(await conversation.getByRole("listitem").last().innerText(), /And lunch/);

@@ -78,6 +78,11 @@ function Chat({ endpoint }: { endpoint: string }) {
       </ol>
       {state?.status === "loading" && <Loading what={`Waiting for ${endpoint}`} since={state.since} timeoutMs={INVOKE_TIMEOUT_MS} />}
       {state?.status === "error" && <ErrorView error={state.error} />}
+      {state?.status === "error" && !state.error.refused && !state.error.timedOut && (
+        // A 5xx or no answer: the call may have reached the agent. (A
+        // timeout's own message says so already.)
+        <p className="muted">The agent may have acted before this failure: check your inference log before sending the message again.</p>
+      )}
       <form onSubmit={send}>
         <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Your message" aria-label="Message" />
         <button type="submit" disabled={state?.status === "loading"}>Send</button>
