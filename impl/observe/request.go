@@ -58,7 +58,9 @@ func Requests(log *slog.Logger, next http.Handler, observers ...RequestObserver)
 		}
 		attrs := make([]slog.Attr, 0, 6)
 		attrs = append(attrs,
-			slog.String("method", r.Method),
+			// As the metric has it: net/http takes any method of up to its
+			// header limit, a megabyte, and the line would carry it all.
+			slog.String("method", methodLabel(r.Method)),
 			slog.String("route", meta.Route),
 			slog.Int("status", rec.status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),

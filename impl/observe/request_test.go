@@ -52,6 +52,22 @@ func TestRequestsGivesEachRequestItsOwnID(t *testing.T) {
 	}
 }
 
+// TestRequestsLogsAnOddMethodAsOther: a method outside the standard ones,
+// which net/http takes at any length up to its header limit, is logged as
+// the metric counts it, "other", never as sent.
+func TestRequestsLogsAnOddMethodAsOther(t *testing.T) {
+	var logs bytes.Buffer
+	h := Requests(NewLogger(&logs, slog.LevelInfo), http.NotFoundHandler())
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(strings.Repeat("A", 100_000), "/x", nil))
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("not one JSON line: %.200s", logs.Bytes())
+	}
+	if line["method"] != "other" || logs.Len() > 1000 {
+		t.Errorf("method %.40q in a line of %d bytes, want \"other\"", line["method"], logs.Len())
+	}
+}
+
 // writes records each Write call apart.
 type writes [][]byte
 
