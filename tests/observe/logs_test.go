@@ -173,11 +173,15 @@ func TestIncomingRequestIDIsKeptWhenWellFormed(t *testing.T) {
 	if len(linesOf(e.logs.lines(t), good)) < 2 {
 		t.Errorf("the incoming id is not on the request's log lines")
 	}
-	for _, bad := range []string{"short", "has space in it", "line\nbreak-injected-id", string(make([]byte, 200))} {
+	for _, bad := range []string{"short", "has space in it", "line\nbreak-injected-id", string(make([]byte, 200)), strings.Repeat("a", 129)} {
 		a := send(e.strict, "GET", "/healthz", "", "", http.Header{observe.RequestIDHeader: {bad}})
 		if id := a.correlationID(); id == bad || id == "" {
-			t.Errorf("malformed X-Request-Id %q kept as %q", bad, id)
+			t.Errorf("malformed X-Request-Id %.40q kept as %.40q", bad, id)
 		}
+	}
+	longest := strings.Repeat("a", 128)
+	if id := send(e.strict, "GET", "/healthz", "", "", http.Header{observe.RequestIDHeader: {longest}}).correlationID(); id != longest {
+		t.Errorf("a well-formed X-Request-Id of 128 characters replaced by %q", id)
 	}
 }
 

@@ -120,6 +120,9 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		{"auth_retry_total", me, 1},
 		{"auth_request_duration_seconds", me, 5},
 		{"auth_requests_by_user", with(map[string]string{"user_id": fakeworkspace.Alice}), 2},
+		// No token, a missing scope, and the 429 to the user's own lookup:
+		// the user was never identified.
+		{"auth_requests_by_user", with(map[string]string{"user_id": "unknown"}), 3},
 		{"http_requests_total", map[string]string{"method": "GET", "route": "GET /api/user/me", "status": "200"}, 2},
 		{"http_requests_total", map[string]string{"method": "GET", "route": "GET /api/user/me", "status": "401"}, 1},
 		{"http_requests_total", map[string]string{"method": "GET", "route": "GET /api/user/me", "status": "429"}, 1},
@@ -129,6 +132,10 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		if got := value(after, c.name, c.labels) - value(before, c.name, c.labels); got != c.delta {
 			t.Errorf("%s%v moved by %v, want %v", c.name, c.labels, got, c.delta)
 		}
+	}
+	// Every request above has ended: the scrape is the one in flight.
+	if got := value(after, "http_requests_in_flight", map[string]string{}); got != 1 {
+		t.Errorf("http_requests_in_flight is %v after the requests ended, want 1 (the scrape)", got)
 	}
 }
 
