@@ -54,6 +54,50 @@ func TestAClientThatLeavesIsNoInternalError(t *testing.T) {
 	}
 }
 
+// TestARequestCutByShutdownIsAnswered503: a request cancelled by the
+// server's own shutdown (its context's cause httpapi.ErrShuttingDown)
+// ends as one whose client left would, but its client is still there: it
+// is answered, logged and counted as a 503 shutting_down problem, not a 499
+// nobody reads, and its authentication decision is no failure.
+func TestARequestCutByShutdownIsAnswered503(t *testing.T) {
+	ws := fakeworkspace.Demo()
+	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.1/unity-catalog/catalogs", Delay: 2 * time.Second})
+	fake := httptest.NewServer(ws.Handler())
+	t.Cleanup(fake.Close)
+	clients, err := databricks.New(databricks.Options{Host: fake.URL}, databricks.ServicePrincipal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &httpapi.SyncBuffer{}
+	log := observe.NewLogger(logs, slog.LevelInfo)
+	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cut := context.WithCancelCause(context.Background())
+	time.AfterFunc(200*time.Millisecond, func() { cut(httpapi.ErrShuttingDown) })
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/unity-catalog/catalogs", nil)
+	req.Header.Set("X-Forwarded-Access-Token", ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+
+	var prob map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &prob)
+	if rec.Code != http.StatusServiceUnavailable || prob["type"] != "urn:onbehalf:problem:shutting_down" {
+		t.Errorf("answer %d %s, want a 503 shutting_down problem", rec.Code, rec.Body)
+	}
+	if lines := logs.Lines(t, "request"); len(lines) != 1 || lines[0]["status"] != float64(503) || lines[0]["reason"] != "shutting_down" {
+		t.Errorf("request lines %v, want one with status 503, reason shutting_down", lines)
+	}
+	if ev := logs.Lines(t, "auth_event"); len(ev) != 1 || ev[0]["decision"] != "success" {
+		t.Errorf("auth_event lines %v, want one success", ev)
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("a request cut by shutdown was logged as an error: %s", logs.String())
+	}
+}
+
 // TestABodyNotSentInFull: a client that closes its connection part way
 // through a request body went away, and is logged and counted as 499 at
 // INFO like any other; a body the server stopped waiting for (its

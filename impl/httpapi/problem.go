@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -33,6 +35,22 @@ var kindStatus = map[apperr.Kind]struct {
 // went away first; no standard status says it, and no client reads it.
 const statusClientClosedRequest = 499
 
+// ErrShuttingDown is the cause with which the server cancels, on shutdown,
+// the requests it has stopped waiting for (cmd/server cancels the context
+// http.Server.BaseContext gives every request with
+// context.WithCancelCause). Such a request ends as one whose client went
+// away would, its calls cancelled, but its client is still there: it is
+// answered, logged and counted as a 503 shutting_down, not a 499.
+var ErrShuttingDown = errors.New("the server is shutting down")
+
+// shuttingDown is the problem of a request that ErrShuttingDown ended. It
+// may have got as far as an agent, which may have acted: the detail says
+// so, lest a client take it for "nothing happened".
+func shuttingDown(err error) *apperr.Error {
+	return &apperr.Error{Kind: apperr.Unavailable, Reason: "shutting_down", Err: err,
+		Detail: "The server is shutting down and stopped this request before it finished; what the request set off (an agent invocation) may have taken effect."}
+}
+
 // problemWriter writes every error answer of the server.
 type problemWriter struct{ log *slog.Logger }
 
@@ -42,8 +60,11 @@ type problemWriter struct{ log *slog.Logger }
 func (p problemWriter) write(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	e := apperr.As(err)
-	if e == nil {
+	switch {
+	case e == nil:
 		e = apperr.Wrap(apperr.Internal, "", err)
+	case e.Kind == apperr.Canceled && errors.Is(context.Cause(ctx), ErrShuttingDown):
+		e = shuttingDown(err)
 	}
 	ks, ok := kindStatus[e.Kind]
 	if !ok {
