@@ -34,6 +34,17 @@ const (
 	readTimeout = 30 * time.Second
 	// answerMargin is left for writing the answer once the handler returns.
 	answerMargin = 15 * time.Second
+
+	// drainTime is how long a shutdown waits for the requests in flight to
+	// finish. Databricks Apps kills an app 15 s after asking it to stop
+	// (SIGTERM, then SIGKILL; "an app must shut down within 15 seconds"):
+	// whatever is still running then ends with no answer and no log line.
+	// drainTime + cutGrace leaves a few seconds of those 15 for closing the
+	// database pool and the process's exit.
+	drainTime = 10 * time.Second
+	// cutGrace is how long the requests cut at drainTime have to end: their
+	// calls are cancelled, so they only answer and write their log lines.
+	cutGrace = time.Second
 )
 
 // writeTimeout is the server's write deadline, given the most a handler can
@@ -50,12 +61,27 @@ func writeTimeout(handling time.Duration) time.Duration {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+	if err := run(firstSignal(), os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
+}
+
+// firstSignal returns a context that ends at the first SIGINT or SIGTERM.
+// Before it ends, those signals are given back to Go's default, so that a
+// second one (Ctrl-C again while the server drains) ends the process at
+// once. (signal.NotifyContext's stop would do it only after the context has
+// ended, leaving a moment in which a second signal is swallowed.)
+func firstSignal() context.Context {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-sigs
+		signal.Stop(sigs)
+		cancel()
+	}()
+	return ctx
 }
 
 // run starts the server and serves until ctx ends, then shuts down gracefully.
@@ -137,7 +163,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Every request's context descends from base, which shutdown cancels
+	// with httpapi.ErrShuttingDown to cut the requests still running.
+	base, cut := context.WithCancelCause(context.Background())
+	defer cut(nil)
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Handler:           metrics.Track(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       readTimeout,
@@ -159,10 +190,30 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	log.Info("shutting down", "drain_ms", drainTime.Milliseconds())
+	return shutdown(srv, served, cut, log)
+}
+
+// shutdown stops srv: it stops accepting connections at once, waits up to
+// drainTime for the requests in flight, then cuts those still running
+// (cancels their contexts with httpapi.ErrShuttingDown: they answer 503 and
+// log their lines) and gives them cutGrace to do so before closing their
+// connections. Cut requests are the design, not a failure; requests still
+// running after cutGrace are (a handler that does not heed its context),
+// and so is Serve failing.
+func shutdown(srv *http.Server, served <-chan error, cut context.CancelCauseFunc, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), drainTime+cutGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	cutter := time.AfterFunc(drainTime, func() {
+		log.Warn("cutting the requests still running", "drain_ms", drainTime.Milliseconds())
+		cut(httpapi.ErrShuttingDown)
+	})
+	defer cutter.Stop()
+	switch err := srv.Shutdown(ctx); {
+	case errors.Is(err, context.DeadlineExceeded):
+		_ = srv.Close()
+		return fmt.Errorf("requests still running %v after they were cut; their connections were closed", cutGrace)
+	case err != nil:
 		return err
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {

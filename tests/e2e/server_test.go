@@ -20,6 +20,9 @@ type serverProc struct {
 	URL    string
 	cmd    *exec.Cmd
 	client *http.Client
+	// eof is closed once the server's stdout has been read to its end: the
+	// process has exited, and every line it wrote is in lines.
+	eof chan struct{}
 
 	mu    sync.Mutex
 	lines []string // stdout, line by line
@@ -56,7 +59,7 @@ func startServer(t *testing.T, env []string) *serverProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &serverProc{cmd: cmd, client: &http.Client{
+	s := &serverProc{cmd: cmd, eof: make(chan struct{}), client: &http.Client{
 		Timeout:   60 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0, IdleConnTimeout: 30 * time.Second},
 	}}
@@ -67,6 +70,7 @@ func startServer(t *testing.T, env []string) *serverProc {
 
 	port := make(chan int, 1)
 	go func() {
+		defer close(s.eof)
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
