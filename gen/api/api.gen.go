@@ -1219,6 +1219,17 @@ func (response ListServingEndpoints502ApplicationProblemPlusJSONResponse) VisitL
 	return json.NewEncoder(w).Encode(response)
 }
 
+type ListServingEndpoints503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListServingEndpoints503ApplicationProblemPlusJSONResponse) VisitListServingEndpointsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
 type ListServingEndpoints504ApplicationProblemPlusJSONResponse struct {
 	GatewayTimeoutApplicationProblemPlusJSONResponse
 }
@@ -1321,6 +1332,17 @@ type GetServingEndpoint502ApplicationProblemPlusJSONResponse struct {
 func (response GetServingEndpoint502ApplicationProblemPlusJSONResponse) VisitGetServingEndpointResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetServingEndpoint503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetServingEndpoint503ApplicationProblemPlusJSONResponse) VisitGetServingEndpointResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 
 	return json.NewEncoder(w).Encode(response)
 }
@@ -1439,6 +1461,17 @@ type InvokeServingEndpoint502ApplicationProblemPlusJSONResponse struct {
 func (response InvokeServingEndpoint502ApplicationProblemPlusJSONResponse) VisitInvokeServingEndpointResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type InvokeServingEndpoint503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response InvokeServingEndpoint503ApplicationProblemPlusJSONResponse) VisitInvokeServingEndpointResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 
 	return json.NewEncoder(w).Encode(response)
 }
@@ -2101,6 +2134,17 @@ func (response ListCatalogs502ApplicationProblemPlusJSONResponse) VisitListCatal
 	return json.NewEncoder(w).Encode(response)
 }
 
+type ListCatalogs503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCatalogs503ApplicationProblemPlusJSONResponse) VisitListCatalogsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
 type ListCatalogs504ApplicationProblemPlusJSONResponse struct {
 	GatewayTimeoutApplicationProblemPlusJSONResponse
 }
@@ -2204,6 +2248,17 @@ type ListSchemas502ApplicationProblemPlusJSONResponse struct {
 func (response ListSchemas502ApplicationProblemPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListSchemas503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListSchemas503ApplicationProblemPlusJSONResponse) VisitListSchemasResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 
 	return json.NewEncoder(w).Encode(response)
 }
@@ -2316,6 +2371,17 @@ func (response ListTables502ApplicationProblemPlusJSONResponse) VisitListTablesR
 	return json.NewEncoder(w).Encode(response)
 }
 
+type ListTables503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListTables503ApplicationProblemPlusJSONResponse) VisitListTablesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
 type ListTables504ApplicationProblemPlusJSONResponse struct {
 	GatewayTimeoutApplicationProblemPlusJSONResponse
 }
@@ -2399,6 +2465,17 @@ func (response GetCurrentUser502ApplicationProblemPlusJSONResponse) VisitGetCurr
 	return json.NewEncoder(w).Encode(response)
 }
 
+type GetCurrentUser503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCurrentUser503ApplicationProblemPlusJSONResponse) VisitGetCurrentUserResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
 type GetCurrentUser504ApplicationProblemPlusJSONResponse struct {
 	GatewayTimeoutApplicationProblemPlusJSONResponse
 }
@@ -2478,6 +2555,17 @@ type GetWorkspaceInfo502ApplicationProblemPlusJSONResponse struct {
 func (response GetWorkspaceInfo502ApplicationProblemPlusJSONResponse) VisitGetWorkspaceInfoResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(502)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetWorkspaceInfo503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetWorkspaceInfo503ApplicationProblemPlusJSONResponse) VisitGetWorkspaceInfoResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 
 	return json.NewEncoder(w).Encode(response)
 }
