@@ -63,9 +63,9 @@ func waitShuttingDown(t *testing.T, s *serverProc) map[string]any {
 	return got[0]
 }
 
-// waitExit waits up to within for the server to exit, and returns how it
-// exited (nil for status 0) and when.
-func waitExit(t *testing.T, s *serverProc, within time.Duration) (error, time.Time) {
+// waitExit waits up to within for the server to exit, and returns when and
+// how it exited (nil for status 0).
+func waitExit(t *testing.T, s *serverProc, within time.Duration) (time.Time, error) {
 	t.Helper()
 	select {
 	case <-s.eof: // the process has exited and its output is read
@@ -73,7 +73,7 @@ func waitExit(t *testing.T, s *serverProc, within time.Duration) (error, time.Ti
 		t.Fatalf("the server still runs %v later", within)
 	}
 	at := time.Now()
-	return s.cmd.Wait(), at
+	return at, s.cmd.Wait()
 }
 
 // TestShutdownDrainsThenCutsWhatOutlastsIt: on SIGTERM the server stops
@@ -132,7 +132,7 @@ func TestShutdownDrainsThenCutsWhatOutlastsIt(t *testing.T) {
 		wantProblem(t, a.answer, 503, "shutting_down")
 	}
 
-	exitErr, exited := waitExit(t, st.server, platformKill)
+	exited, exitErr := waitExit(t, st.server, platformKill)
 	if took := exited.Sub(signaled); took > serverDrain+2*time.Second {
 		t.Errorf("the server exited %v after SIGTERM, want within %v (Databricks Apps kills it at %v)", took, serverDrain+2*time.Second, platformKill)
 	}
@@ -177,7 +177,7 @@ func TestShutdownEndsAtASecondSignal(t *testing.T) {
 	if err := st.server.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	exitErr, exited := waitExit(t, st.server, 3*time.Second)
+	exited, exitErr := waitExit(t, st.server, 3*time.Second)
 	if took := exited.Sub(again); took > time.Second {
 		t.Errorf("the server ended %v after the second signal, want at once", took)
 	}
