@@ -3,6 +3,7 @@ package databricks_test
 import (
 	"context"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -77,4 +78,25 @@ func TestAListingTakesNoLongerThanOneCall(t *testing.T) {
 			t.Fatalf("err %v, want Canceled", err)
 		}
 	})
+}
+
+// TestATableListingLeavesOutColumnsAndProperties: a table listing asks
+// Databricks to leave out what it does not show, each table's columns and
+// properties, which Databricks sends unless told not to (omit_columns and
+// omit_properties are off by default): with wide tables, a page of 1000
+// could run past the 32 MiB a call reads.
+func TestATableListingLeavesOutColumnsAndProperties(t *testing.T) {
+	ws, c := setup(t)
+	tok := ws.IssueToken(fakeworkspace.Alice, fakeworkspace.AllScopes...)
+	if _, _, err := c.ListTables(as(tok), "main", "default", databricks.Window{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := ws.RequestsTo("/api/2.1/unity-catalog/tables")
+	if len(reqs) == 0 {
+		t.Fatal("no table listing reached the workspace")
+	}
+	q, err := url.ParseQuery(reqs[0].RawQuery)
+	if err != nil || q.Get("omit_columns") != "true" || q.Get("omit_properties") != "true" || q.Has("omit_username") {
+		t.Errorf("query %q: want omit_columns and omit_properties true, and the owner kept", reqs[0].RawQuery)
+	}
 }
