@@ -52,7 +52,10 @@ export interface paths {
          * @description Calls `POST /serving-endpoints/{endpoint_name}/invocations` with the
          *     user's token and the Agent Framework request schema: `input`,
          *     `custom_inputs` and `metadata` (`user`: the user's e-mail, `source`:
-         *     `databricks_app`). The answer carries the assistant's text and the
+         *     `databricks_app`). Only agents (task `agent/v1/responses`) take
+         *     it: Databricks refuses it for other endpoints, such as a chat model
+         *     (`llm/v1/chat`, which takes `messages`), and the answer is then a
+         *     400 problem with Databricks' message. The answer carries the assistant's text and the
          *     endpoint's response as received. The call is recorded in the user's
          *     inference log. An agent may act on the user's behalf, so the call is
          *     sent again only when Databricks did not take it on (a 503, or no

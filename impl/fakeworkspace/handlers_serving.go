@@ -112,6 +112,15 @@ func (w *Workspace) invoke(rw http.ResponseWriter, r *http.Request, c caller) {
 		apiErr.write(rw)
 		return
 	}
+	if e.Task != "" && e.Task != ResponsesTask {
+		// As Databricks: the Agent Framework's request (input) is a
+		// ResponsesAgent's; a chat model or agent takes messages, other
+		// models their own inputs. An endpoint added without a task takes
+		// it, for tests that do not care.
+		writeError(rw, http.StatusBadRequest, "BAD_REQUEST",
+			`Model is missing inputs ["messages"]. Note that inputs with extra fields such as "input" are not accepted: this endpoint (task `+e.Task+`) does not take the ResponsesAgent schema.`)
+		return
+	}
 	var req agentRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(rw, http.StatusBadRequest, "BAD_REQUEST", "Invalid JSON in the request body: "+err.Error())

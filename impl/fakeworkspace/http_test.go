@@ -263,6 +263,12 @@ func TestInvocations(t *testing.T) {
 		t.Errorf("message %q", m)
 	}
 	invoke("agent-chat", alice, map[string]any{"input": []any{}}).wantError(t, 400, "BAD_REQUEST", "")
+	// A chat model takes messages, not the ResponsesAgent's input.
+	refused := invoke("sales-forecast", alice, map[string]any{"input": []map[string]any{{"role": "user", "content": "hi"}}})
+	refused.wantError(t, 400, "BAD_REQUEST", "")
+	if m, _ := refused.body["message"].(string); !strings.HasPrefix(m, `Model is missing inputs ["messages"]`) {
+		t.Errorf("message %q", m)
+	}
 	invoke("hr-assistant", alice, map[string]any{"input": []map[string]any{{"role": "user", "content": "hi"}}}).wantError(t, 403, "PERMISSION_DENIED", "")
 	invoke("nope", alice, map[string]any{"input": []map[string]any{{"role": "user", "content": "hi"}}}).wantError(t, 404, "RESOURCE_DOES_NOT_EXIST", "")
 	invoke("agent-chat", ws.IssueToken(fakeworkspace.Alice, fakeworkspace.DefaultScopes...), map[string]any{"input": []any{}}).

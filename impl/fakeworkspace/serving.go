@@ -5,14 +5,20 @@ import (
 	"time"
 )
 
+// ResponsesTask is the task of an Agent Framework agent (a ResponsesAgent),
+// the one kind of endpoint that takes the request onbehalf sends.
+const ResponsesTask = "agent/v1/responses"
+
 // Endpoint is a Model Serving endpoint.
 type Endpoint struct {
 	Name string
 	// ID is the endpoint id (32 hex digits); derived from the name when empty.
 	ID      string
 	Creator string
-	// Task is what the endpoint serves, e.g. "agent/v1/responses" for an
-	// Agent Framework agent or "llm/v1/chat".
+	// Task is what the endpoint serves, e.g. ResponsesTask for an Agent
+	// Framework agent or "llm/v1/chat". Invoking an endpoint of another task
+	// than ResponsesTask with onbehalf's request is refused with a 400, as
+	// Databricks does; one without a task (tests that do not care) takes it.
 	Task string
 	// Ready is READY or NOT_READY; READY when empty.
 	Ready string

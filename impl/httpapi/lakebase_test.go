@@ -355,6 +355,18 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	s.want(t, s.alice, "PUT", "/api/preferences/other", `{"value":2}`, 200)
 }
 
+// TestAChatModelRefusesTheAgentsRequest: the invocation sends the Agent
+// Framework's request, which only a ResponsesAgent takes; a chat model
+// (sales-forecast, llm/v1/chat) is refused by Databricks, and the client
+// gets that as a 400 problem saying what Databricks said, not a 5xx.
+func TestAChatModelRefusesTheAgentsRequest(t *testing.T) {
+	s := newStack(t, nil)
+	got := s.want(t, s.alice, "POST", "/api/model-serving/endpoints/sales-forecast/invocations", `{"input":[{"role":"user","content":"hi"}]}`, 400)
+	if got["type"] != "urn:onbehalf:problem:upstream_400" || !strings.Contains(got["detail"].(string), `missing inputs ["messages"]`) {
+		t.Errorf("problem %v", got)
+	}
+}
+
 // TestInvocationsAreRecordedInTheCallersInferenceLog: each invocation,
 // answered or refused, lands in its caller's log, newest first, seen by no
 // one else.

@@ -110,6 +110,10 @@ describe("the app in Chromium, demo mode", () => {
       }
 
       await open(page, "Serving & chat");
+      // A chat model (llm/v1/chat) does not take the agent's request: no Chat for it.
+      const forecast = page.getByRole("row").filter({ hasText: "sales-forecast" });
+      await forecast.getByText("not an agent").waitFor(WAIT);
+      assert.equal(await page.getByRole("button", { name: "Chat with sales-forecast" }).count(), 0);
       await page.getByRole("button", { name: "Chat with agent-chat" }).click();
       await page.getByLabel("Message").fill("Hello from Chromium");
       await page.getByRole("button", { name: "Send" }).click();

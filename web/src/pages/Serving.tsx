@@ -5,6 +5,14 @@ import { ErrorView, Loading, PagedTable, Show } from "../ui";
 
 const PAGE = 10;
 
+/**
+ * RESPONSES_AGENT is the task of an Agent Framework agent: the only kind of
+ * endpoint that takes the request the server sends (`input`); Databricks
+ * refuses it for a chat model (`llm/v1/chat`, which takes `messages`) or any
+ * other, so only agents get a Chat button.
+ */
+const RESPONSES_AGENT = "agent/v1/responses";
+
 /** Serving lists the serving endpoints the user may use, and chats with one. */
 export function Serving() {
   const [offset, setOffset] = useState(0);
@@ -24,7 +32,13 @@ export function Serving() {
                 <td>{e.name}</td>
                 <td>{e.task}</td>
                 <td>{e.state.ready}{e.state.config_update !== "NOT_UPDATING" ? ` (${e.state.config_update})` : ""}</td>
-                <td><button onClick={() => setEndpoint(e.name)} aria-label={`Chat with ${e.name}`}>Chat</button></td>
+                <td>
+                  {e.task === RESPONSES_AGENT ? (
+                    <button onClick={() => setEndpoint(e.name)} aria-label={`Chat with ${e.name}`}>Chat</button>
+                  ) : (
+                    <span className="muted" title="The chat sends the Agent Framework's request, which only agents (task agent/v1/responses) take.">not an agent</span>
+                  )}
+                </td>
               </>
             )}
             offset={offset}
