@@ -81,12 +81,20 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+cred.Token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	return exchange(ctx, c.http, req, r.carries, header, headerValue)
+}
+
+// exchange sends req (adding the Accept and User-Agent headers) through
+// client and returns the answer's body, read in full, as send describes:
+// an error answer as the SDK's parser reads it, translated by what the call
+// carries; a read cut by ctx as ctx's error.
+func exchange(ctx context.Context, client *http.Client, req *http.Request, what carries, header string, headerValue *string) ([]byte, error) {
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +108,7 @@ func (c *UserClient) send(ctx context.Context, r call, header string, headerValu
 		if err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp}); err != nil {
 			var apiErr *apierr.APIError
 			if errors.As(err, &apiErr) {
-				return nil, answered(apiErr, r.carries)
+				return nil, answered(apiErr, what)
 			}
 			return nil, err
 		}

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/databricks/databricks-sdk-go/apierr"
-	"github.com/databricks/databricks-sdk-go/common"
 	"github.com/databricks/databricks-sdk-go/config"
 	"github.com/databricks/databricks-sdk-go/config/credentials"
 	"golang.org/x/oauth2"
@@ -236,35 +234,17 @@ func (s *spTokens) discover(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		err := apierr.GetAPIError(ctx, common.ResponseWrapper{ReadCloser: resp.Body, Response: resp})
-		var apiErr *apierr.APIError
-		if !errors.As(err, &apiErr) {
-			return "", err
-		}
-		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 {
-			return "", answered(apiErr, nothing)
-		}
-		// No OAuth for this host (the SDK's ErrOAuthNotSupported), or a
-		// discovery URL that is wrong: not the client's doing, and the
-		// same answer every time.
+	raw, err := exchange(ctx, s.http, req, nothing, "", nil)
+	if e := apperr.As(err); e != nil && e.Kind == apperr.Internal {
+		// Databricks refused the discovery (4xx): no OAuth for this host
+		// (the SDK's ErrOAuthNotSupported), or a discovery URL that is
+		// wrong; the same answer every time.
 		return "", &apperr.Error{Kind: apperr.Internal, Reason: "sp_sign_in_failed",
 			Detail: "The app's service principal could not sign in: the workspace's OAuth discovery document " + s.discovery + " was refused.",
-			Err:    answered(apiErr, nothing)}
+			Err:    err}
 	}
-	raw, err := readBody(resp)
 	if err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		return "", &networkError{err: err}
+		return "", err
 	}
 	var meta struct {
 		TokenEndpoint string `json:"token_endpoint"`

@@ -353,3 +353,22 @@ func TestSPSignInRefusedIsOurs(t *testing.T) {
 		}
 	}
 }
+
+// TestSPDiscoveryRefusedIsOurs: a workspace that refuses the OAuth
+// discovery document (no OAuth for this host, a wrong discovery URL) is the
+// service principal failing to sign in, a 500 never retried.
+func TestSPDiscoveryRefusedIsOurs(t *testing.T) {
+	for _, sc := range spCalls {
+		t.Run(sc.name, func(t *testing.T) {
+			ws, c, retries := newSP(t, databricks.DefaultRetryPolicy())
+			ws.InjectFault(fakeworkspace.Fault{Path: discoveryPath, Status: http.StatusNotFound, Count: 1})
+			err := sc.call(context.Background(), c)
+			if e := apperr.As(err); e == nil || e.Kind != apperr.Internal || e.Reason != "sp_sign_in_failed" {
+				t.Fatalf("err %v, want Internal sp_sign_in_failed", err)
+			}
+			if n := len(ws.RequestsTo(discoveryPath)); n != 1 || retries.String() != "" {
+				t.Errorf("%d discovery requests, retries %q: want 1 and none", n, retries.String())
+			}
+		})
+	}
+}
