@@ -118,9 +118,7 @@ func (w *Workspace) ValidDatabaseCredential(token string) bool {
 // to the service principal only: onbehalf reaches Postgres as the app, and
 // a user token must never get here.
 func (w *Workspace) databaseCredential(rw http.ResponseWriter, r *http.Request, c caller) {
-	if !c.servicePrincipal {
-		writeError(rw, http.StatusForbidden, "PERMISSION_DENIED",
-			"Only the app's service principal may generate database credentials in this workspace.")
+	if !servicePrincipalOnly(rw, c) {
 		return
 	}
 	var req struct {
@@ -168,4 +166,14 @@ func (w *Workspace) issueCredential(c caller, cred DatabaseCredential) DatabaseC
 	w.dbCreds = append(w.dbCreds, cred)
 	w.mu.Unlock()
 	return cred
+}
+
+// servicePrincipalOnly refuses a database credential to anyone but the
+// service principal, with Databricks' 403, and reports whether c is it.
+func servicePrincipalOnly(rw http.ResponseWriter, c caller) bool {
+	if !c.servicePrincipal {
+		writeError(rw, http.StatusForbidden, "PERMISSION_DENIED",
+			"Only the app's service principal may generate database credentials in this workspace.")
+	}
+	return c.servicePrincipal
 }

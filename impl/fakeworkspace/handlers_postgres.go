@@ -35,9 +35,7 @@ func (w *Workspace) AddPostgresEndpoint(ep PostgresEndpoint) {
 // ValidDatabaseCredential and ExpireDatabaseCredentials treat both alike:
 // Lakebase checks either the same way at login.
 func (w *Workspace) postgresCredential(rw http.ResponseWriter, r *http.Request, c caller) {
-	if !c.servicePrincipal {
-		writeError(rw, http.StatusForbidden, "PERMISSION_DENIED",
-			"Only the app's service principal may generate database credentials in this workspace.")
+	if !servicePrincipalOnly(rw, c) {
 		return
 	}
 	var req struct {

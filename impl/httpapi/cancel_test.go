@@ -19,11 +19,10 @@ import (
 	"github.com/onbehalf/onbehalf/impl/observe"
 )
 
-// TestAClientThatLeavesIsNoInternalError: a request whose client goes away
-// while Databricks is still answering (a closed tab, a fetch the front end
-// aborts) is logged and counted as 499, at INFO, never as a 500 with an
-// ERROR line that would page an operator.
-func TestAClientThatLeavesIsNoInternalError(t *testing.T) {
+// slowCatalogs returns the whole handler, logging at INFO to the buffer
+// returned, over the demo workspace, whose catalog listing takes 2 s.
+func slowCatalogs(t *testing.T) (*fakeworkspace.Workspace, http.Handler, *httpapi.SyncBuffer) {
+	t.Helper()
 	ws := fakeworkspace.Demo()
 	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.1/unity-catalog/catalogs", Delay: 2 * time.Second})
 	fake := httptest.NewServer(ws.Handler())
@@ -38,6 +37,15 @@ func TestAClientThatLeavesIsNoInternalError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ws, h, logs
+}
+
+// TestAClientThatLeavesIsNoInternalError: a request whose client goes away
+// while Databricks is still answering (a closed tab, a fetch the front end
+// aborts) is logged and counted as 499, at INFO, never as a 500 with an
+// ERROR line that would page an operator.
+func TestAClientThatLeavesIsNoInternalError(t *testing.T) {
+	ws, h, logs := slowCatalogs(t)
 
 	ctx, leave := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, leave)
@@ -60,20 +68,7 @@ func TestAClientThatLeavesIsNoInternalError(t *testing.T) {
 // is answered, logged and counted as a 503 shutting_down problem, not a 499
 // nobody reads, and its authentication decision is no failure.
 func TestARequestCutByShutdownIsAnswered503(t *testing.T) {
-	ws := fakeworkspace.Demo()
-	ws.InjectFault(fakeworkspace.Fault{Path: "/api/2.1/unity-catalog/catalogs", Delay: 2 * time.Second})
-	fake := httptest.NewServer(ws.Handler())
-	t.Cleanup(fake.Close)
-	clients, err := databricks.New(databricks.Options{Host: fake.URL}, databricks.ServicePrincipal{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &httpapi.SyncBuffer{}
-	log := observe.NewLogger(logs, slog.LevelInfo)
-	h, err := httpapi.New(httpapi.Deps{Log: log, User: clients.User, Auth: auth.New(auth.Config{}, log)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws, h, logs := slowCatalogs(t)
 
 	ctx, cut := context.WithCancelCause(context.Background())
 	time.AfterFunc(200*time.Millisecond, func() { cut(httpapi.ErrShuttingDown) })
